@@ -1,0 +1,56 @@
+# Timekeeper: every entry point. `make` (or `make help`) lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help bootstrap test lint fmt up down logs seed dev e2e contracts bench traefik clean
+
+help: ## Show this list
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+bootstrap: ## Install everything the project needs: Postgres binaries, .venv, Traefik (idempotent)
+	@scripts/bootstrap.sh
+
+test: ## Bootstrap if needed, then ruff and every test suite (the CI command)
+	@scripts/test.sh
+
+lint: bootstrap ## Ruff lint and format check
+	ruff check .
+	ruff format --check .
+
+fmt: bootstrap ## Apply ruff fixes and formatting
+	ruff check --fix .
+	ruff format .
+
+traefik: ## Build (or reuse) the pinned Traefik binary and print its path
+	@scripts/build-traefik.sh
+
+up: ## Docker: build and start the stack, wait until healthy, print the URLs
+	@scripts/not-yet.sh "make up" 6
+
+down: ## Docker: stop the stack
+	@scripts/not-yet.sh "make down" 6
+
+logs: ## Docker: follow the stack's logs
+	@scripts/not-yet.sh "make logs" 6
+
+dev: ## No Docker: run the whole stack as local processes in the foreground
+	@scripts/not-yet.sh "make dev" 6
+
+seed: ## Create a demo user and a week of entries (against `make up` or `make dev`)
+	@scripts/not-yet.sh "make seed" 6
+
+e2e: ## Whole-stack tests through the gateway (E2E_DRIVER=compose|local)
+	@scripts/not-yet.sh "make e2e" 6
+
+contracts: ## Regenerate contracts/*.openapi.json from the code
+	@scripts/not-yet.sh "make contracts" 8
+
+bench: ## Benchmark the list endpoint, the gateway and token validation
+	@scripts/not-yet.sh "make bench" 9
+
+clean: ## Remove the virtualenv and caches (the Traefik build cache stays)
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,8 @@
+"""Development and test tooling for Timekeeper (never deployed).
+
+- :mod:`timekeeper_dev.postgres` starts a throwaway PostgreSQL cluster from the
+  system binaries (also as root, where ``initdb`` refuses to run directly).
+- :mod:`timekeeper_dev.pytest_plugin` gives every test session a ``postgresql_server``
+  fixture built on it, and fails a run in which any test was skipped.
+- :mod:`timekeeper_dev.traefik` finds the Traefik binary that ``make bootstrap`` built.
+"""
