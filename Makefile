@@ -36,14 +36,14 @@ down: ## Docker: stop the stack
 logs: ## Docker: follow the stack's logs
 	@scripts/not-yet.sh "make logs" 6
 
-dev: ## No Docker: run the whole stack as local processes in the foreground
-	@scripts/not-yet.sh "make dev" 6
+dev: bootstrap ## No Docker: run the whole stack as local processes in the foreground (GATEWAY_PORT=8080)
+	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_stack dev
 
-seed: ## Create a demo user and a week of entries (against `make up` or `make dev`)
-	@scripts/not-yet.sh "make seed" 6
+seed: ## Create a demo user and a week of entries (against `make up` or `make dev`; rerunning is harmless)
+	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_stack seed
 
-e2e: ## Whole-stack tests through the gateway (E2E_DRIVER=compose|local)
-	@scripts/not-yet.sh "make e2e" 6
+e2e: bootstrap ## Whole-stack tests through the gateway (E2E_DRIVER=compose|local; default compose if Docker answers)
+	cd e2e && ../$(PY) -m pytest $(PYTEST_ARGS)
 
 contracts: ## Regenerate contracts/*.openapi.json from the code
 	@scripts/not-yet.sh "make contracts" 8

@@ -38,6 +38,18 @@ if [[ -x "$OUT" && "$(binary_version "$OUT")" == "${TRAEFIK_VERSION#v}" ]]; then
     exit 0
 fi
 
+# One build at a time per machine: a second caller waits, then finds the cached binary.
+mkdir -p "$CACHE_ROOT/traefik"
+exec 9>"$CACHE_ROOT/traefik/.build.lock"
+if ! flock -n 9; then
+    say "another build of Traefik is running; waiting for it"
+    flock 9
+fi
+if [[ -x "$OUT" && "$(binary_version "$OUT")" == "${TRAEFIK_VERSION#v}" ]]; then
+    echo "$OUT"
+    exit 0
+fi
+
 command -v go >/dev/null 2>&1 || die "Go is not installed; install Go >= 1.26, or set TRAEFIK_BIN=/path/to/traefik (a Traefik v3 binary)"
 
 say "building Traefik $TRAEFIK_VERSION from the Go module proxy (first time only; several minutes)"
@@ -69,7 +81,7 @@ say "compiling (progress: packages built)"
 ldflags="-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v} -X github.com/traefik/traefik/v3/pkg/version.Codename=timekeeper-build"
 go build -v -trimpath -ldflags "$ldflags" -o "$work/traefik" ./cmd/traefik 2>&1 | awk '
     { n++; if (n % 100 == 0) { printf "traefik:   %d packages\n", n > "/dev/stderr"; fflush("/dev/stderr") } }
-    /^#|error|cannot/ { print > "/dev/stderr" }
+    /^#|\.go:[0-9]+/ { print > "/dev/stderr" }
     END { printf "traefik:   %d packages in all\n", n > "/dev/stderr" }
 '
 [[ "${PIPESTATUS[0]}" == 0 && -x "$work/traefik" ]] || die "go build failed for Traefik $TRAEFIK_VERSION; or set TRAEFIK_BIN"

@@ -18,7 +18,9 @@ failed=()
 for suite in "${suites[@]}"; do
     [[ -d $suite ]] || continue
     echo "== pytest $suite"
-    if ! (cd "$suite" && python -m pytest ${PYTEST_ARGS:-}); then
+    # make test runs the whole-stack suite with the local driver (no Docker needed);
+    # `make e2e` lets the environment pick.
+    if ! (cd "$suite" && E2E_DRIVER=local python -m pytest ${PYTEST_ARGS:-}); then
         failed+=("$suite")
     fi
 done

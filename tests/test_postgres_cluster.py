@@ -10,7 +10,10 @@ from timekeeper_dev.postgres import PostgresCluster
 
 def test_session_cluster_accepts_connections(postgresql_server) -> None:  # noqa: ANN001
     with psycopg.connect(
-        host=postgresql_server.host, port=postgresql_server.port, user=postgresql_server.user, dbname="postgres"
+        host=postgresql_server.host,
+        port=postgresql_server.port,
+        user=postgresql_server.user,
+        dbname="postgres",
     ) as conn:
         assert conn.execute("SELECT current_setting('server_encoding')").fetchone() == ("UTF8",)
 

@@ -106,7 +106,7 @@ def _get_until_ok(url: str, timeout: float = 10.0) -> requests.Response:
 
 
 def test_ping_answers_on_the_internal_entrypoint(traefik: dict[str, int]) -> None:
-    response = requests.get(f"http://127.0.0.1:{traefik['internal']}/ping", timeout=5)
+    response = _get_until_ok(f"http://127.0.0.1:{traefik['internal']}/ping")
     assert response.status_code == 200
     assert response.text == "OK"
 

@@ -1,0 +1,114 @@
+"""Whole-stack fixtures: one stack per session, reached through the gateway only.
+
+``E2E_DRIVER=compose|local`` picks the driver (default: compose where a Docker engine
+answers). A failing test gets the services' recent logs attached to its report.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from timekeeper_stack import SERVICES, Stack, pick_driver
+
+# Short enough that "revoked tokens stop working within AUTH_CACHE_SECONDS" is quick to
+# observe, long enough that the cache is really exercised.
+os.environ.setdefault("AUTH_CACHE_SECONDS", "5")
+
+_stack: Stack | None = None
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    global _stack
+    with pick_driver() as running:
+        _stack = running
+        yield running
+        _stack = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+    report = yield
+    if report.failed and _stack is not None:
+        for name in (*SERVICES, "postgres"):
+            try:
+                report.sections.append((f"{name} log (tail)", _stack.logs(name, tail=60)))
+            except Exception as exc:  # noqa: BLE001 - a log we cannot read must not hide the failure
+                report.sections.append((f"{name} log", f"unavailable: {exc}"))
+    return report
+
+
+class Api(requests.Session):
+    """A requests session whose relative URLs go to the gateway."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url
+
+    def request(self, method: str, url: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        kwargs.setdefault("timeout", 10)
+        return super().request(method, self.base_url + url if url.startswith("/") else url, *args, **kwargs)
+
+
+@dataclass
+class Account:
+    id: str
+    username: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+@pytest.fixture
+def api(stack: Stack) -> Iterator[Api]:
+    with Api(stack.base_url) as session:
+        yield session
+
+
+def login(api: Api, username: str, password: str) -> dict:
+    response = api.post(
+        "/api/users/v1/token", data={"grant_type": "password", "username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def register(api: Api, prefix: str = "e2e") -> Account:
+    username = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    email = f"{username}@example.com"
+    password = f"pw-{uuid.uuid4().hex}"
+    created = api.post(
+        "/api/users/v1/users", json={"username": username, "email": email, "password": password}
+    )
+    assert created.status_code == 201, created.text
+    tokens = login(api, username, password)
+    return Account(
+        id=str(created.json()["id"]),
+        username=username,
+        email=email,
+        password=password,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+    )
+
+
+@pytest.fixture
+def account(api: Api) -> Account:
+    return register(api)
+
+
+@pytest.fixture
+def admin_headers(api: Api, stack: Stack) -> dict[str, str]:
+    tokens = login(api, stack.admin_username, stack.admin_password)
+    return {"Authorization": f"Bearer {tokens['access_token']}"}

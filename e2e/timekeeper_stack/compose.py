@@ -1,0 +1,85 @@
+"""The compose driver: testcontainers' ``DockerCompose`` on docker-compose.yml.
+
+``docker compose up --build --wait`` (the healthchecks decide when it is up); the stack
+is reached only through the gateway's published port. ``down --volumes`` on stop.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from testcontainers.compose import DockerCompose
+
+from timekeeper_dev.net import free_port
+from timekeeper_stack.base import ROOT, SERVICES, Stack
+
+
+class ComposeStack(Stack):
+    def __init__(self, gateway_port: int | None = None, auth_cache_seconds: int | None = None) -> None:
+        env_port = os.environ.get("GATEWAY_PORT")
+        self.gateway_port = gateway_port or (int(env_port) if env_port else free_port())
+        self.base_url = f"http://127.0.0.1:{self.gateway_port}"
+        self.auth_cache_seconds = (
+            auth_cache_seconds
+            if auth_cache_seconds is not None
+            else int(os.environ.get("AUTH_CACHE_SECONDS", "30"))
+        )
+        self.cors_allowed_origins = os.environ.get(
+            "CORS_ALLOWED_ORIGINS",
+            f"http://localhost:{self.gateway_port},http://127.0.0.1:{self.gateway_port}",
+        )
+        self.admin_username = os.environ.get("ADMIN_USERNAME", "admin")
+        self.admin_password = os.environ.get("ADMIN_PASSWORD", "admin-dev-only-password")
+        # docker compose reads these from the environment for ${...} substitution
+        os.environ["GATEWAY_PORT"] = str(self.gateway_port)
+        os.environ["AUTH_CACHE_SECONDS"] = str(self.auth_cache_seconds)
+        os.environ["CORS_ALLOWED_ORIGINS"] = self.cors_allowed_origins
+        os.environ["ADMIN_USERNAME"] = self.admin_username
+        os.environ["ADMIN_PASSWORD"] = self.admin_password
+        os.environ.setdefault("COMPOSE_PROJECT_NAME", f"timekeeper-e2e-{self.gateway_port}")
+        self.compose = DockerCompose(
+            context=str(ROOT), compose_file_name="docker-compose.yml", build=True, wait=True
+        )
+        self._up = False
+
+    def start(self) -> ComposeStack:
+        self.compose.start()
+        self._up = True
+        self.wait_ready()
+        return self
+
+    def stop(self) -> None:
+        if self._up:
+            self.compose.stop(down=True)  # down --volumes
+            self._up = False
+
+    def _compose(self, *args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [*self.compose.compose_command_property, *args]
+        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+
+    def stop_service(self, name: str) -> None:
+        self._check(name)
+        self._compose("stop", name)
+
+    def start_service(self, name: str) -> None:
+        self._check(name)
+        self._compose("start", name)
+
+    def restart_postgres(self) -> None:
+        self._compose("restart", "postgres")
+
+    def logs(self, name: str, tail: int = 200) -> str:
+        result = subprocess.run(
+            [*self.compose.compose_command_property, "logs", "--no-color", "--tail", str(tail), name],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.stdout + result.stderr
+
+    @staticmethod
+    def _check(name: str) -> None:
+        if name not in SERVICES:
+            raise ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
