@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from timekeeper_dev.postgres import PostgresCluster
 
 
-def test_session_cluster_accepts_connections(postgresql_server) -> None:  # noqa: ANN001
+def test_session_cluster_accepts_connections(postgresql_server) -> None:
     with psycopg.connect(
         host=postgresql_server.host,
         port=postgresql_server.port,

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from timekeeper_dev.net import free_port, wait_for_port
 from timekeeper_dev.traefik import traefik_bin
 

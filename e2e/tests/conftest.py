@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-
 from timekeeper_stack import SERVICES, Stack, pick_driver
 
 # Short enough that "revoked tokens stop working within AUTH_CACHE_SECONDS" is quick to
@@ -33,13 +32,13 @@ def stack() -> Iterator[Stack]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
     if report.failed and _stack is not None:
         for name in (*SERVICES, "postgres"):
             try:
                 report.sections.append((f"{name} log (tail)", _stack.logs(name, tail=60)))
-            except Exception as exc:  # noqa: BLE001 - a log we cannot read must not hide the failure
+            except Exception as exc:
                 report.sections.append((f"{name} log", f"unavailable: {exc}"))
     return report
 
@@ -51,7 +50,7 @@ class Api(requests.Session):
         super().__init__()
         self.base_url = base_url
 
-    def request(self, method: str, url: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def request(self, method: str, url: str, *args, **kwargs):
         kwargs.setdefault("timeout", 10)
         return super().request(method, self.base_url + url if url.startswith("/") else url, *args, **kwargs)
 

@@ -7,7 +7,7 @@ import time
 from conftest import login, register
 
 
-def _poll_until(predicate, timeout: float) -> float:  # noqa: ANN001
+def _poll_until(predicate, timeout: float) -> float:
     """Seconds until ``predicate()`` held; fails after ``timeout``."""
     start = time.monotonic()
     while not predicate():
@@ -16,14 +16,14 @@ def _poll_until(predicate, timeout: float) -> float:  # noqa: ANN001
     return time.monotonic() - start
 
 
-def test_register_login_and_me(api, account) -> None:  # noqa: ANN001
+def test_register_login_and_me(api, account) -> None:
     me = api.get("/api/users/v1/users/me", headers=account.headers)
     assert me.status_code == 200
     assert me.json()["username"] == account.username
     assert api.get("/api/hours/v1/projects", headers=account.headers).status_code == 200
 
 
-def test_refresh_rotates_and_reuse_revokes_the_family(api, account) -> None:  # noqa: ANN001
+def test_refresh_rotates_and_reuse_revokes_the_family(api, account) -> None:
     first = api.post(
         "/api/users/v1/token", data={"grant_type": "refresh_token", "refresh_token": account.refresh_token}
     )
@@ -43,7 +43,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(api, account) -> None:  # 
     assert after.json()["error"] == "invalid_grant"
 
 
-def test_logout_stops_the_token_at_the_hours_service_within_the_cache_bound(api, stack, account) -> None:  # noqa: ANN001
+def test_logout_stops_the_token_at_the_hours_service_within_the_cache_bound(api, stack, account) -> None:
     assert api.get("/api/hours/v1/projects", headers=account.headers).status_code == 200  # now cached
     revoked = api.post("/api/users/v1/token/revoke", data={"token": account.access_token})
     assert revoked.status_code == 200
@@ -58,7 +58,7 @@ def test_logout_stops_the_token_at_the_hours_service_within_the_cache_bound(api,
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
-def test_admin_lists_and_deactivates_a_user(api, stack, admin_headers) -> None:  # noqa: ANN001
+def test_admin_lists_and_deactivates_a_user(api, stack, admin_headers) -> None:
     victim = register(api, prefix="victim")
     listed = api.get("/api/users/v1/users", params={"q": victim.username}, headers=admin_headers)
     assert listed.status_code == 200, listed.text

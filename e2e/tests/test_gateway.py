@@ -6,17 +6,17 @@ import pytest
 
 
 @pytest.fixture
-def allowed_origin(stack) -> str:  # noqa: ANN001
+def allowed_origin(stack) -> str:
     return stack.cors_allowed_origins.split(",")[0]
 
 
-def test_root_redirects_to_the_explorer(api) -> None:  # noqa: ANN001
+def test_root_redirects_to_the_explorer(api) -> None:
     response = api.get("/", allow_redirects=False)
     assert response.status_code in (301, 302, 307, 308)
     assert response.headers["Location"].endswith("/docs")
 
 
-def test_explorer_serves_both_specs_and_the_merged_one(api) -> None:  # noqa: ANN001
+def test_explorer_serves_both_specs_and_the_merged_one(api) -> None:
     page = api.get("/docs")
     assert page.status_code == 200
     assert "/api/users/openapi.json" in page.text and "/api/hours/openapi.json" in page.text
@@ -33,12 +33,12 @@ def test_explorer_serves_both_specs_and_the_merged_one(api) -> None:  # noqa: AN
 @pytest.mark.parametrize(
     "path", ["/internal/v1/introspect", "/api/users/../../internal/v1/introspect", "//internal/v1/introspect"]
 )
-def test_internal_endpoints_are_not_routed(api, path: str) -> None:  # noqa: ANN001
+def test_internal_endpoints_are_not_routed(api, path: str) -> None:
     response = api.post(path, data={"token": "x"})
     assert response.status_code == 404
 
 
-def test_preflight_from_an_allowed_origin_is_answered(api, allowed_origin: str) -> None:  # noqa: ANN001
+def test_preflight_from_an_allowed_origin_is_answered(api, allowed_origin: str) -> None:
     response = api.options(
         "/api/hours/v1/projects",
         headers={
@@ -54,7 +54,7 @@ def test_preflight_from_an_allowed_origin_is_answered(api, allowed_origin: str) 
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
 
 
-def test_preflight_from_a_foreign_origin_gets_no_allow_origin(api) -> None:  # noqa: ANN001
+def test_preflight_from_a_foreign_origin_gets_no_allow_origin(api) -> None:
     response = api.options(
         "/api/hours/v1/projects",
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
@@ -62,14 +62,14 @@ def test_preflight_from_a_foreign_origin_gets_no_allow_origin(api) -> None:  # n
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_cors_headers_on_an_error_response(api, allowed_origin: str) -> None:  # noqa: ANN001
+def test_cors_headers_on_an_error_response(api, allowed_origin: str) -> None:
     response = api.get("/api/hours/v1/projects", headers={"Origin": allowed_origin})
     assert response.status_code == 401
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert response.headers["Access-Control-Allow-Origin"] == allowed_origin
 
 
-def test_request_id_is_kept_end_to_end(api, account) -> None:  # noqa: ANN001
+def test_request_id_is_kept_end_to_end(api, account) -> None:
     response = api.get("/api/hours/v1/projects", headers={**account.headers, "X-Request-Id": "e2e-trace-1"})
     assert response.status_code == 200
     assert response.headers["X-Request-Id"] == "e2e-trace-1"

@@ -10,8 +10,8 @@ import os
 import subprocess
 
 from testcontainers.compose import DockerCompose
-
 from timekeeper_dev.net import free_port
+
 from timekeeper_stack.base import ROOT, SERVICES, Stack
 
 

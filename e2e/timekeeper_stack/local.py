@@ -9,6 +9,7 @@ included, and is torn down on ``stop()``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -20,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-
 from timekeeper_dev.net import free_port, wait_for_port
 from timekeeper_dev.postgres import PostgresCluster
 from timekeeper_dev.traefik import traefik_bin
+
 from timekeeper_stack.base import ROOT, SERVICES, Stack
 
 GATEWAY_DIR = ROOT / "gateway" / "traefik"
@@ -70,10 +71,8 @@ class _Process:
             os.killpg(pgid, signal.SIGKILL)
             self.popen.wait()
         # gunicorn's workers may outlive the arbiter by a moment; they share its group
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def tail(self, lines: int = 200) -> str:
         if not self.log.exists():

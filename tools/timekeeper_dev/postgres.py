@@ -72,12 +72,29 @@ class PostgresCluster:
                 pw = pwd.getpwnam("postgres")
                 os.chown(self.dir, pw.pw_uid, pw.pw_gid)
             self._run(
-                "initdb", "-D", str(self.data), "-U", self.superuser, "-A", "trust",
-                "--no-sync", "-E", "UTF8", "--locale=C.UTF-8",
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                self.superuser,
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
             )
         self._run(
-            "pg_ctl", "-D", str(self.data), "-l", str(self.logfile), "-w", "-t", "60",
-            "-o", f"-p {self.port} -k {self.dir} -c listen_addresses={self.host} -c fsync=off "
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.logfile),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses={self.host} -c fsync=off "
             "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200",
             "start",
         )
