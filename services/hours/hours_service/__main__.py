@@ -1,0 +1,65 @@
+"""``python -m hours_service prestart`` — and any Django management command.
+
+``prestart`` waits for the database (with retries), then migrates. Compose's entrypoint
+and the local stack run it before gunicorn. Anything else is handed to Django, so
+``python -m hours_service spectacular --format openapi-json`` prints the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+PRESTART_ATTEMPTS = int(os.environ.get("PRESTART_DB_ATTEMPTS", "60"))
+PRESTART_DELAY_SECONDS = float(os.environ.get("PRESTART_DB_DELAY_SECONDS", "1.0"))
+
+logger = logging.getLogger("hours_service.prestart")
+
+
+def wait_for_database(attempts: int = PRESTART_ATTEMPTS, delay: float = PRESTART_DELAY_SECONDS) -> None:
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            connection.ensure_connection()
+        except OperationalError as exc:
+            if attempt == attempts:
+                raise
+            logger.info(
+                "database not reachable yet", extra={"attempt": attempt, "of": attempts, "reason": str(exc)}
+            )
+            time.sleep(delay)
+        else:
+            logger.info("database reachable", extra={"attempt": attempt})
+            return
+        finally:
+            connection.close()
+
+
+def prestart() -> None:
+    from django.core.management import call_command
+
+    wait_for_database()
+    call_command("migrate", interactive=False, verbosity=1)
+    logger.info("prestart done")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hours_service.settings")
+    if argv[1:2] == ["prestart"]:
+        import django
+
+        django.setup()
+        prestart()
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["python -m hours_service", *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Django settings, built from :mod:`hours_service.config` (the environment) only."""
+
+from __future__ import annotations
+
+from hours_service import config
+from hours_service.observability import logging_config
+
+CONFIG = config.load()
+
+APP_ENV = CONFIG.app_env
+SECRET_KEY = CONFIG.secret_key
+DEBUG = False
+ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
+
+INSTALLED_APPS = [
+    "django.contrib.postgres",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "hours_service.timesheets",
+]
+
+MIDDLEWARE = [
+    "hours_service.observability.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "hours_service.urls"
+WSGI_APPLICATION = "hours_service.wsgi.application"
+APPEND_SLASH = False
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": CONFIG.database.host,
+        "PORT": CONFIG.database.port,
+        "NAME": CONFIG.database.name,
+        "USER": CONFIG.database.user,
+        "PASSWORD": CONFIG.database.password,
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": 5, "application_name": "timekeeper-hours"},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hours"}}
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+USE_I18N = False
+LANGUAGE_CODE = "en"
+
+# The user service (token introspection) -------------------------------------------------
+USER_SERVICE_URL = CONFIG.user_service_url
+INTROSPECTION_CLIENT_ID = CONFIG.introspection_client_id
+INTROSPECTION_CLIENT_SECRET = CONFIG.introspection_client_secret
+AUTH_CACHE_SECONDS = CONFIG.auth_cache_seconds
+USER_SERVICE_CONNECT_TIMEOUT = CONFIG.user_service_connect_timeout
+USER_SERVICE_READ_TIMEOUT = CONFIG.user_service_read_timeout
+
+LOGGING = logging_config(CONFIG.log_level, CONFIG.log_format)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["hours_service.auth.IntrospectionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "hours_service.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_TOKEN": None,
+    "DATETIME_FORMAT": "iso-8601",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Timekeeper hours service",
+    "DESCRIPTION": (
+        "Projects, time entries, timers, reports and CSV export. Every call carries a bearer "
+        "token from the user service (`POST /api/users/v1/token`); errors are "
+        "`application/problem+json` (RFC 9457)."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVERS": [{"url": "/"}],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "DEFAULT_GENERATOR_CLASS": "hours_service.routing.SchemaGenerator",
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": r"/api/hours/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+}

@@ -1,0 +1,469 @@
+"""One API class per operation: validate the input, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hours_service.pagination import PAGINATION_PARAMETERS, paginated_response, paginated_schema
+from hours_service.timesheets import reports, selectors, services
+from hours_service.timesheets.models import Entry
+from hours_service.timesheets.serializers import (
+    AwareDateTimeField,
+    EntryOutput,
+    ProjectOutput,
+    id_field,
+    problems,
+    tags_field,
+    unique_tags,
+    user_field,
+)
+
+
+class Api(APIView):
+    """What every operation shares: whose data a read is about."""
+
+    @staticmethod
+    def subject_id(request: Request, requested: str | None) -> str:
+        """The caller's id, or for an admin the ``?user=`` asked for."""
+        principal = request.user
+        if not requested or requested == principal.id:
+            return principal.id
+        if not principal.is_admin:
+            raise PermissionDenied("Only an admin may read another user's data.")
+        return requested
+
+    @staticmethod
+    def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+@extend_schema_serializer(component_name="SubjectParameters")
+class SubjectParameters(serializers.Serializer):
+    user = user_field()
+
+
+# -- projects --------------------------------------------------------------------------------
+
+
+class ProjectListApi(Api):
+    @extend_schema_serializer(component_name="ProjectListParameters")
+    class FilterSerializer(serializers.Serializer):
+        archived = serializers.BooleanField(required=False, allow_null=True)
+        billable = serializers.BooleanField(required=False, allow_null=True)
+        search = serializers.CharField(required=False, max_length=200)
+        ordering = serializers.ChoiceField(
+            required=False, choices=["name", "-name", "created_at", "-created_at", "id", "-id"]
+        )
+        user = user_field()
+
+    @extend_schema(
+        operation_id="projects_list",
+        tags=["projects"],
+        parameters=[FilterSerializer, *PAGINATION_PARAMETERS],
+        responses={200: paginated_schema(ProjectOutput, "PaginatedProjects"), **problems(400, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.validated(self.FilterSerializer, request.query_params)
+        owner_id = self.subject_id(request, filters.pop("user", None))
+        projects = selectors.project_list(owner_id=owner_id, filters=filters)
+        return paginated_response(
+            serializer_class=ProjectOutput, queryset=projects, request=request, view=self
+        )
+
+
+class ProjectCreateApi(Api):
+    @extend_schema_serializer(component_name="ProjectCreate")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        billable = serializers.BooleanField(default=True)
+        archived = serializers.BooleanField(default=False)
+
+    @extend_schema(
+        operation_id="projects_create",
+        tags=["projects"],
+        request=InputSerializer,
+        responses={201: ProjectOutput, **problems(400, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.validated(self.InputSerializer, request.data)
+        project = services.project_create(user=request.user, **data)
+        return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailApi(Api):
+    @extend_schema(
+        operation_id="projects_retrieve",
+        tags=["projects"],
+        parameters=[SubjectParameters],
+        responses={200: ProjectOutput, **problems(403, 404)},
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        params = self.validated(SubjectParameters, request.query_params)
+        owner_id = self.subject_id(request, params.get("user"))
+        return Response(ProjectOutput(selectors.project_get(owner_id=owner_id, project_id=project_id)).data)
+
+
+class ProjectUpdateApi(Api):
+    @extend_schema_serializer(component_name="ProjectUpdate")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False)
+        billable = serializers.BooleanField(required=False)
+        archived = serializers.BooleanField(required=False)
+
+    @extend_schema(
+        operation_id="projects_partial_update",
+        tags=["projects"],
+        request=InputSerializer,
+        responses={200: ProjectOutput, **problems(400, 404, 409)},
+    )
+    def patch(self, request: Request, project_id: int) -> Response:
+        data = self.validated(self.InputSerializer, request.data)
+        project = selectors.project_get(owner_id=request.user.id, project_id=project_id)
+        project = services.project_update(project=project, data=data)
+        return Response(ProjectOutput(project).data)
+
+
+class ProjectDeleteApi(Api):
+    @extend_schema(
+        operation_id="projects_destroy", tags=["projects"], responses={204: None, **problems(404, 409)}
+    )
+    def delete(self, request: Request, project_id: int) -> Response:
+        services.project_delete(
+            project=selectors.project_get(owner_id=request.user.id, project_id=project_id)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- entries ---------------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="EntryFilterParameters")
+class EntryFilterSerializer(serializers.Serializer):
+    """The entry filters, shared by the list, the CSV export and the reports."""
+
+    project = id_field(required=False)
+    billable = serializers.BooleanField(required=False, allow_null=True)
+    tag = serializers.CharField(required=False, max_length=40)
+    user = user_field()
+
+
+class EntryListApi(Api):
+    @extend_schema_serializer(component_name="EntryListParameters")
+    class FilterSerializer(EntryFilterSerializer):
+        # "from" is a keyword, hence the field list below the class body.
+        to = AwareDateTimeField(required=False, help_text="entries that start before this instant")
+        running = serializers.BooleanField(required=False, allow_null=True)
+        ordering = serializers.ChoiceField(
+            required=False,
+            choices=["started_at", "-started_at", "ended_at", "-ended_at", "created_at", "-created_at"],
+        )
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            fields = super().get_fields()
+            fields["from"] = AwareDateTimeField(
+                required=False, help_text="entries that end after this instant (or still run)"
+            )
+            return fields
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if attrs.get("from") and attrs.get("to") and attrs["to"] <= attrs["from"]:
+                raise serializers.ValidationError({"to": ["must be after from."]})
+            return attrs
+
+    @extend_schema(
+        operation_id="entries_list",
+        tags=["entries"],
+        parameters=[FilterSerializer, *PAGINATION_PARAMETERS],
+        responses={200: paginated_schema(EntryOutput, "PaginatedEntries"), **problems(400, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.validated(self.FilterSerializer, request.query_params)
+        user_id = self.subject_id(request, filters.pop("user", None))
+        entries = selectors.entry_list(user_id=user_id, filters=filters)
+        return paginated_response(serializer_class=EntryOutput, queryset=entries, request=request, view=self)
+
+
+@extend_schema_serializer(component_name="EntryWrite")
+class EntryInputSerializer(serializers.Serializer):
+    project = id_field(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    started_at = AwareDateTimeField()
+    ended_at = AwareDateTimeField(required=False, allow_null=True)
+    billable = serializers.BooleanField(required=False, help_text="defaults to the project's")
+    tags = tags_field(required=False)
+
+    def validate_tags(self, tags: list[str]) -> list[str]:
+        return unique_tags(tags)
+
+
+class EntryCreateApi(Api):
+    InputSerializer = EntryInputSerializer
+
+    @extend_schema(
+        operation_id="entries_create",
+        tags=["entries"],
+        request=InputSerializer,
+        responses={201: EntryOutput, **problems(400, 404, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.validated(self.InputSerializer, request.data)
+        data["project_id"] = data.pop("project", None)
+        entry = services.entry_create(user=request.user, **data)
+        return Response(EntryOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+class EntryDetailApi(Api):
+    @extend_schema(
+        operation_id="entries_retrieve",
+        tags=["entries"],
+        parameters=[SubjectParameters],
+        responses={200: EntryOutput, **problems(403, 404)},
+    )
+    def get(self, request: Request, entry_id: int) -> Response:
+        params = self.validated(SubjectParameters, request.query_params)
+        user_id = self.subject_id(request, params.get("user"))
+        return Response(EntryOutput(selectors.entry_get(user_id=user_id, entry_id=entry_id)).data)
+
+
+class EntryUpdateApi(Api):
+    InputSerializer = EntryInputSerializer
+
+    @extend_schema(
+        operation_id="entries_partial_update",
+        tags=["entries"],
+        request=InputSerializer,
+        responses={200: EntryOutput, **problems(400, 404, 409)},
+    )
+    def patch(self, request: Request, entry_id: int) -> Response:
+        data = self.validated(self.InputSerializer, request.data, partial=True)
+        entry = selectors.entry_get(user_id=request.user.id, entry_id=entry_id)
+        entry = services.entry_update(entry=entry, user=request.user, data=data)
+        return Response(EntryOutput(entry).data)
+
+
+class EntryDeleteApi(Api):
+    @extend_schema(operation_id="entries_destroy", tags=["entries"], responses={204: None, **problems(404)})
+    def delete(self, request: Request, entry_id: int) -> Response:
+        services.entry_delete(entry=selectors.entry_get(user_id=request.user.id, entry_id=entry_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _zone(name: str) -> ZoneInfo:
+    if name not in _ZONES:
+        raise serializers.ValidationError(f"{name!r} is not an IANA time zone (for example Europe/Berlin).")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise serializers.ValidationError(f"{name!r} is not an IANA time zone.") from None
+
+
+_ZONES = frozenset(available_timezones())
+
+
+class TimeZoneField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> ZoneInfo:
+        return _zone(super().to_internal_value(data))
+
+    def to_representation(self, value: ZoneInfo | str) -> str:
+        return str(value)
+
+
+class _Echo:
+    """A file-like whose write() hands back what it is given (csv.writer into a stream)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_COLUMNS = [
+    "id", "started_at", "ended_at", "duration_seconds", "project_id", "project",
+    "description", "billable", "tags",
+]  # fmt: skip
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_rows(entries: Iterator[Entry], tz: ZoneInfo) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        yield writer.writerow(
+            [
+                entry.pk,
+                entry.started_at.astimezone(tz).isoformat(),
+                entry.ended_at.astimezone(tz).isoformat() if entry.ended_at else "",
+                int(entry.duration().total_seconds()),
+                entry.project_id or "",
+                _csv_safe(entry.project.name) if entry.project else "",
+                _csv_safe(entry.description),
+                "true" if entry.billable else "false",
+                _csv_safe(";".join(entry.tags)),
+            ]
+        )
+
+
+class EntryExportApi(Api):
+    @extend_schema_serializer(component_name="EntryExportParameters")
+    class FilterSerializer(EntryListApi.FilterSerializer):
+        tz = TimeZoneField(required=False, default="UTC", help_text="IANA zone the times are written in")
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The body is CSV whatever the Accept header says; errors stay problem+json.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="entries_export",
+        tags=["entries"],
+        parameters=[FilterSerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the entries as CSV"),
+            **problems(400, 403),
+        },
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        filters = self.validated(self.FilterSerializer, request.query_params)
+        tz = filters.pop("tz")
+        user_id = self.subject_id(request, filters.pop("user", None))
+        filters.setdefault("ordering", "started_at")
+        entries = selectors.entry_list(user_id=user_id, filters=filters).iterator(chunk_size=500)
+        response = StreamingHttpResponse(_csv_rows(entries, tz), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="timekeeper-entries.csv"'
+        return response
+
+
+# -- the timer -------------------------------------------------------------------------------
+
+
+class TimerStartApi(Api):
+    @extend_schema_serializer(component_name="TimerStart")
+    class InputSerializer(serializers.Serializer):
+        project = id_field(required=False, allow_null=True)
+        description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+        billable = serializers.BooleanField(required=False)
+        tags = tags_field(required=False)
+        stop_running = serializers.BooleanField(
+            default=False, help_text="stop a running timer now instead of answering 409"
+        )
+
+        def validate_tags(self, tags: list[str]) -> list[str]:
+            return unique_tags(tags)
+
+    @extend_schema(
+        operation_id="timer_start",
+        tags=["timer"],
+        request=InputSerializer,
+        responses={201: EntryOutput, **problems(400, 404, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.validated(self.InputSerializer, request.data)
+        data["project_id"] = data.pop("project", None)
+        entry = services.timer_start(user=request.user, **data)
+        return Response(EntryOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+class TimerStopApi(Api):
+    @extend_schema_serializer(component_name="TimerStop")
+    class InputSerializer(serializers.Serializer):
+        ended_at = AwareDateTimeField(required=False, help_text="defaults to now")
+
+    @extend_schema(
+        operation_id="timer_stop",
+        tags=["timer"],
+        request=InputSerializer,
+        responses={200: EntryOutput, **problems(400, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.validated(self.InputSerializer, request.data)
+        return Response(EntryOutput(services.timer_stop(user=request.user, **data)).data)
+
+
+class TimerCurrentApi(Api):
+    @extend_schema(
+        operation_id="timer_current",
+        tags=["timer"],
+        responses={200: EntryOutput, 204: OpenApiResponse(description="no timer is running"), **problems()},
+    )
+    def get(self, request: Request) -> Response:
+        running = selectors.entry_running(user_id=request.user.id)
+        if running is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(EntryOutput(running).data)
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="ReportBucket")
+class ReportBucketOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="2024-03-31, 2024-W13, 2024-03, or a project id ('none')")
+    start = serializers.DateTimeField(allow_null=True, help_text="local start of the period")
+    end = serializers.DateTimeField(allow_null=True, help_text="local end of the period (excluded)")
+    project = serializers.IntegerField(allow_null=True)
+    project_name = serializers.CharField(allow_null=True)
+    total_seconds = serializers.IntegerField()
+    billable_seconds = serializers.IntegerField()
+
+
+class ReportApi(Api):
+    @extend_schema_serializer(component_name="ReportParameters")
+    class FilterSerializer(EntryFilterSerializer):
+        group_by = serializers.ChoiceField(choices=["day", "week", "month", "project"], default="day")
+        start_date = serializers.DateField(help_text="first local day (included)")
+        end_date = serializers.DateField(help_text="last local day (included)")
+        tz = TimeZoneField(required=False, default="UTC", help_text="IANA time zone, e.g. Europe/Berlin")
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            start, end = attrs["start_date"], attrs["end_date"]
+            if end < start:
+                raise serializers.ValidationError({"end_date": ["must not be before start_date."]})
+            if (end - start).days >= reports.MAX_REPORT_DAYS:
+                raise serializers.ValidationError(
+                    {"end_date": [f"a report covers at most {reports.MAX_REPORT_DAYS} days."]}
+                )
+            return attrs
+
+    @extend_schema_serializer(component_name="Report")
+    class OutputSerializer(serializers.Serializer):
+        group_by = serializers.CharField()
+        timezone = serializers.CharField()
+        start_date = serializers.DateField()
+        end_date = serializers.DateField()
+        total_seconds = serializers.IntegerField()
+        billable_seconds = serializers.IntegerField()
+        buckets = ReportBucketOutput(many=True)
+
+    @extend_schema(
+        operation_id="reports_retrieve",
+        tags=["reports"],
+        parameters=[FilterSerializer],
+        responses={200: OutputSerializer, **problems(400, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        params = self.validated(self.FilterSerializer, request.query_params)
+        user_id = self.subject_id(request, params.pop("user", None))
+        report = reports.entry_report(
+            user_id=user_id,
+            group_by=params.pop("group_by"),
+            start_date=params.pop("start_date"),
+            end_date=params.pop("end_date"),
+            tz=params.pop("tz"),
+            filters=params,
+        )
+        return Response(self.OutputSerializer(report, context={"tz": report.timezone}).data)

@@ -1,0 +1,96 @@
+"""Fields and output shapes shared by several APIs (each API nests its own input)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from hours_service.timesheets.models import TAG_LENGTH, USER_ID_LENGTH, Entry
+
+MAX_ID = 2**63 - 1
+MAX_TAGS = 20
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant that names its offset (``Z`` or ``+01:00``); a naive time is refused."""
+
+    default_error_messages = {"naive": "Give a time zone offset (for example Z or +01:00)."}
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def tags_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=TAG_LENGTH, min_length=1), max_length=MAX_TAGS, **kwargs
+    )
+
+
+def user_field() -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        max_length=USER_ID_LENGTH,
+        help_text="Admins only: read this user's data (a user id, the token's `sub`).",
+    )
+
+
+def unique_tags(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+
+
+@extend_schema_serializer(component_name="Project")
+class ProjectOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    billable = serializers.BooleanField()
+    archived = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="Entry")
+class EntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.CharField(source="user_id")
+    project = serializers.IntegerField(source="project_id", allow_null=True)
+    project_name = serializers.CharField(source="project.name", allow_null=True, default=None)
+    description = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    running = serializers.BooleanField(source="is_running")
+    duration_seconds = serializers.SerializerMethodField()
+    billable = serializers.BooleanField()
+    tags = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.IntegerField(help_text="so far, while the entry runs"))
+    def get_duration_seconds(self, entry: Entry) -> int:
+        return int(entry.duration().total_seconds())
+
+
+@extend_schema_serializer(component_name="Problem")
+class ProblemOutput(serializers.Serializer):
+    """RFC 9457 problem details (``application/problem+json``)."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+    instance = serializers.CharField(required=False)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    conflicting_entry = serializers.DictField(required=False)
+
+
+def problems(*statuses: int) -> dict[tuple[int, str], type[serializers.Serializer]]:
+    """``extend_schema(responses=...)`` entries for the problem answers of an operation."""
+    return {(status, "application/problem+json"): ProblemOutput for status in (401, 503, *statuses)}

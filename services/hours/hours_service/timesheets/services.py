@@ -1,0 +1,282 @@
+"""Writes. Each rule is checked here first (for a precise message) and held by Postgres
+(for the races); a constraint that fires anyway becomes the same problem, naming the
+entry it conflicts with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
+
+from hours_service.auth import Principal
+from hours_service.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from hours_service.timesheets.models import CLOCK_SKEW, MAX_ENTRY_DURATION, Entry, Project
+from hours_service.timesheets.selectors import entry_running, project_get
+
+MSG_FUTURE = (
+    f"An entry may not start in the future (more than {int(CLOCK_SKEW.total_seconds() // 60)} minutes ahead)."
+)
+MSG_END_BEFORE_START = "An entry must end after it starts."
+MSG_TOO_LONG = f"An entry lasts at most {int(MAX_ENTRY_DURATION.total_seconds() // 3600)} hours."
+
+# Postgres rule -> (field, message) for the rules that are bad input (400).
+_CHECKS = {
+    "entry_ends_after_start": ("ended_at", MSG_END_BEFORE_START),
+    "entry_at_most_24h": ("ended_at", MSG_TOO_LONG),
+    "entry_not_in_future": ("started_at", MSG_FUTURE),
+}
+
+
+def _entry_ref(entry: Entry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "started_at": entry.started_at.isoformat(),
+        "ended_at": entry.ended_at.isoformat() if entry.ended_at else None,
+    }
+
+
+class OverlappingEntry(ApplicationError):
+    status = 409
+    slug = "overlapping-entry"
+    title = "Overlapping entry"
+
+    def __init__(self, conflicting: Entry) -> None:
+        until = conflicting.ended_at.isoformat() if conflicting.ended_at else "still running"
+        super().__init__(
+            f"The entry overlaps entry {conflicting.pk} ({conflicting.started_at.isoformat()} to {until}).",
+            conflicting_entry=_entry_ref(conflicting),
+        )
+
+
+class TimerRunning(ApplicationError):
+    status = 409
+    slug = "timer-running"
+    title = "A timer is running"
+
+    def __init__(self, running: Entry) -> None:
+        super().__init__(
+            f"Entry {running.pk} runs since {running.started_at.isoformat()}; stop it first "
+            "(or start with stop_running=true).",
+            conflicting_entry=_entry_ref(running),
+        )
+
+
+class NoRunningTimer(ApplicationError):
+    status = 409
+    slug = "no-running-timer"
+    title = "No timer is running"
+
+
+class ProjectArchived(ValidationFailed):
+    def __init__(self, project: Project) -> None:
+        super().__init__({"project": [f"Project {project.pk} is archived."]})
+
+
+def _constraint(exc: IntegrityError) -> str | None:
+    return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+
+
+def _overlapping(
+    *, user_id: str, started_at: datetime, ended_at: datetime | None, exclude: int | None
+) -> Entry | None:
+    queryset = Entry.objects.filter(user_id=user_id).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=started_at)
+    )
+    if ended_at is not None:
+        queryset = queryset.filter(started_at__lt=ended_at)
+    return queryset.exclude(pk=exclude).order_by("started_at").first()
+
+
+@contextmanager
+def _entry_rules(entry: Entry) -> Iterator[None]:
+    """Run a write in a savepoint; a Postgres rule that fires becomes the matching problem.
+
+    In a race the loser's insert waits for the winner's commit, then fails, so the entry
+    it conflicts with is visible to the query that names it.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        constraint = _constraint(exc)
+        if constraint in _CHECKS:
+            field, message = _CHECKS[constraint]
+            raise ValidationFailed({field: [message]}) from exc
+        if constraint == "entry_project_same_owner":
+            raise NotFound(f"No project {entry.project_id}.") from exc
+        if constraint not in {"entry_no_overlap", "entry_one_running_per_user"}:
+            raise
+        if entry.ended_at is None and (running := entry_running(user_id=entry.user_id)) is not None:
+            raise TimerRunning(running) from exc
+        conflicting = _overlapping(
+            user_id=entry.user_id, started_at=entry.started_at, ended_at=entry.ended_at, exclude=entry.pk
+        )
+        if conflicting is None:  # the other write was rolled back meanwhile
+            raise Conflict("The entry conflicts with a concurrent change; try again.") from exc
+        raise OverlappingEntry(conflicting) from exc
+
+
+def _check_times(*, started_at: datetime, ended_at: datetime | None, check_start: bool = True) -> None:
+    errors: dict[str, list[str]] = {}
+    if check_start and started_at > timezone.now() + CLOCK_SKEW:
+        errors["started_at"] = [MSG_FUTURE]
+    if ended_at is not None:
+        if ended_at <= started_at:
+            errors["ended_at"] = [MSG_END_BEFORE_START]
+        elif ended_at - started_at > MAX_ENTRY_DURATION:
+            errors["ended_at"] = [MSG_TOO_LONG]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _usable_project(*, user: Principal, project_id: int) -> Project:
+    project = project_get(owner_id=user.id, project_id=project_id)
+    if project.archived:
+        raise ProjectArchived(project)
+    return project
+
+
+# -- projects ------------------------------------------------------------------------------
+
+
+@contextmanager
+def _project_rules(*, owner_id: str, name: str) -> Iterator[None]:
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if _constraint(exc) != "project_owner_name_ci_unique":
+            raise
+        existing = Project.objects.filter(owner_id=owner_id, name__iexact=name).first()
+        raise Conflict(
+            f"A project named {name!r} exists already" + (f" (project {existing.pk})." if existing else "."),
+            conflicting_project={"id": existing.pk, "name": existing.name} if existing else None,
+        ) from exc
+
+
+@transaction.atomic
+def project_create(*, user: Principal, name: str, billable: bool = True, archived: bool = False) -> Project:
+    project = Project(owner_id=user.id, name=name, billable=billable, archived=archived)
+    with _project_rules(owner_id=user.id, name=name):
+        project.save()
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, data: dict[str, Any]) -> Project:
+    fields = [field for field in ("name", "billable", "archived") if field in data]
+    for field in fields:
+        setattr(project, field, data[field])
+    if fields:
+        with _project_rules(owner_id=project.owner_id, name=project.name):
+            project.save(update_fields=[*fields, "updated_at"])
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project: Project) -> None:
+    try:
+        project.delete()
+    except ProtectedError as exc:
+        raise Conflict(
+            f"Project {project.pk} has entries; archive it instead of deleting it.",
+            project={"id": project.pk, "name": project.name},
+        ) from exc
+
+
+# -- entries -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    user: Principal,
+    started_at: datetime,
+    ended_at: datetime | None = None,
+    project_id: int | None = None,
+    description: str = "",
+    billable: bool | None = None,
+    tags: Sequence[str] = (),
+) -> Entry:
+    _check_times(started_at=started_at, ended_at=ended_at)
+    project = _usable_project(user=user, project_id=project_id) if project_id is not None else None
+    entry = Entry(
+        user_id=user.id,
+        project=project,
+        description=description,
+        started_at=started_at,
+        ended_at=ended_at,
+        billable=billable if billable is not None else (project.billable if project else True),
+        tags=list(tags),
+    )
+    with _entry_rules(entry):
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def entry_update(*, entry: Entry, user: Principal, data: dict[str, Any]) -> Entry:
+    """Change the given fields (``project`` is a project id or ``None``)."""
+    started_at = data.get("started_at", entry.started_at)
+    ended_at = data.get("ended_at", entry.ended_at)
+    _check_times(started_at=started_at, ended_at=ended_at, check_start="started_at" in data)
+    fields = [
+        field for field in ("description", "started_at", "ended_at", "billable", "tags") if field in data
+    ]
+    for field in fields:
+        setattr(entry, field, data[field])
+    if "project" in data and data["project"] != entry.project_id:
+        entry.project = _usable_project(user=user, project_id=data["project"]) if data["project"] else None
+        fields.append("project")
+    if fields:
+        with _entry_rules(entry):
+            entry.save(update_fields=[*fields, "updated_at"])
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, entry: Entry) -> None:
+    entry.delete()
+
+
+# -- the timer -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def timer_start(
+    *,
+    user: Principal,
+    project_id: int | None = None,
+    description: str = "",
+    billable: bool | None = None,
+    tags: Sequence[str] = (),
+    stop_running: bool = False,
+) -> Entry:
+    """Start a running entry now; 409 while one runs, unless ``stop_running`` stops it first."""
+    now = timezone.now()
+    running = entry_running(user_id=user.id, for_update=True)
+    if running is not None:
+        if not stop_running:
+            raise TimerRunning(running)
+        entry_update(entry=running, user=user, data={"ended_at": now})
+    return entry_create(
+        user=user,
+        started_at=now,
+        project_id=project_id,
+        description=description,
+        billable=billable,
+        tags=tags,
+    )
+
+
+@transaction.atomic
+def timer_stop(*, user: Principal, ended_at: datetime | None = None) -> Entry:
+    running = entry_running(user_id=user.id, for_update=True)
+    if running is None:
+        raise NoRunningTimer("No timer is running.")
+    return entry_update(entry=running, user=user, data={"ended_at": ended_at or timezone.now()})
