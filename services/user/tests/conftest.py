@@ -1,0 +1,104 @@
+"""Shared fixtures. One database per test session, migrated like production (prestart's
+``db.migrate``); every test starts from empty tables. Password hashing is cheap here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from apiflask import APIFlask
+from flask.testing import FlaskClient
+from pytest_postgresql.executors.noop import NoopExecutor
+from pytest_postgresql.janitor import DatabaseJanitor
+from sqlalchemy import text
+
+from tests.factories import user_create
+from tests.helpers import FAST_ARGON2, SERVICE_ID, SERVICE_SECRET, SIGNING_KEY, basic, bearer, login
+from user_service import create_app, db
+from user_service.config import Settings
+from user_service.models import Base, User
+
+
+@pytest.fixture(scope="session")
+def database_url(postgresql_server: NoopExecutor) -> Iterator[str]:
+    janitor = DatabaseJanitor(
+        user=postgresql_server.user,
+        host=postgresql_server.host,
+        port=postgresql_server.port,
+        dbname="users_test",
+    )
+    with janitor:
+        yield f"postgresql://{postgresql_server.user}@{postgresql_server.host}:{postgresql_server.port}/users_test"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        app_env="test",
+        database_url=database_url,
+        jwt_signing_key=SIGNING_KEY,
+        introspection_client_id=SERVICE_ID,
+        introspection_client_secret=SERVICE_SECRET,
+        admin_username=None,
+        admin_email=None,
+        admin_password=None,
+    )
+
+
+def make_app(settings: Settings, **config: Any) -> APIFlask:
+    return create_app({"SETTINGS": settings, "TESTING": True, **FAST_ARGON2, **config})
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> APIFlask:
+    app = make_app(settings)
+    with app.app_context():
+        db.migrate(db.get_engine())
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> None:
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with app.app_context(), db.get_engine().begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+
+
+@pytest.fixture
+def client(app: APIFlask) -> FlaskClient:
+    return app.test_client()
+
+
+# -- users and tokens -------------------------------------------------------------------
+@pytest.fixture
+def user(app: APIFlask) -> User:
+    return user_create(app, username="ada", email="ada@example.com")
+
+
+@pytest.fixture
+def tokens(client: FlaskClient, user: User) -> dict[str, Any]:
+    return login(client, user.username)
+
+
+@pytest.fixture
+def auth_headers(tokens: dict[str, Any]) -> dict[str, str]:
+    return bearer(tokens["access_token"])
+
+
+@pytest.fixture
+def admin(app: APIFlask) -> User:
+    return user_create(app, username="root", email="root@example.com", roles=("user", "admin"))
+
+
+@pytest.fixture
+def admin_headers(client: FlaskClient, admin: User) -> dict[str, str]:
+    return bearer(login(client, admin.username)["access_token"])
+
+
+@pytest.fixture
+def service_headers() -> dict[str, str]:
+    return basic(SERVICE_ID, SERVICE_SECRET)

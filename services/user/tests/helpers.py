@@ -1,0 +1,62 @@
+"""Helpers the tests share: logging in, auth headers, and what every error body must be."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.factories import PASSWORD
+
+SIGNING_KEY = "test-signing-key-0123456789abcdef0123456789"
+SERVICE_ID = "hours"
+SERVICE_SECRET = "test-introspection-secret"
+FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
+TOKEN_URL = "/api/users/v1/token"
+INTROSPECT_URL = "/internal/v1/introspect"
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    response = client.post(
+        TOKEN_URL, data={"grant_type": "password", "username": username, "password": password}
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def bearer(access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access_token}"}
+
+
+def basic(client_id: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+def introspect(client: FlaskClient, token: str, headers: dict[str, str]) -> dict[str, Any]:
+    response = client.post(INTROSPECT_URL, data={"token": token}, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[str, Any]:
+    """An RFC 9457 body with the given status (and ``urn:timekeeper:problem:<slug>`` type)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["type"] == (f"urn:timekeeper:problem:{slug}" if slug else "about:blank")
+    return body
+
+
+def assert_oauth2_error(response: Any, status: int, error: str) -> dict[str, Any]:
+    """An RFC 6749 section 5.2 body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["error"] == error
+    assert response.headers["Cache-Control"] == "no-store"
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Basic ")
+    return body

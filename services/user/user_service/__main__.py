@@ -1,0 +1,75 @@
+"""Command line: ``python -m user_service {prestart,create-admin}``.
+
+``prestart`` runs before the server starts (Compose, the local stack, the container
+entrypoint): wait for the database with retries, apply the migrations, and create the
+first admin when ``ADMIN_USERNAME``, ``ADMIN_EMAIL`` and ``ADMIN_PASSWORD`` are set. It
+is idempotent, and replicas starting together take turns on an advisory lock.
+
+``create-admin`` makes (or promotes) an admin by hand; the password comes from
+``ADMIN_PASSWORD`` or a prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from flask import Flask
+
+from user_service import create_app, db, services
+from user_service.errors import ServiceError
+
+logger = logging.getLogger("user_service.prestart")
+
+
+def prestart(app: Flask, *, attempts: int = 30, delay: float = 1.0) -> None:
+    engine = db.get_engine()
+    db.wait_for_database(engine, attempts=attempts, delay=delay)
+    db.migrate(engine)
+    logger.info("database migrated")
+    settings = app.config["SETTINGS"]
+    if settings.admin_username:
+        create_admin(
+            username=settings.admin_username,
+            email=settings.admin_email,
+            password=settings.admin_password.get_secret_value(),
+        )
+
+
+def create_admin(*, username: str, email: str, password: str) -> None:
+    user, created = services.admin_ensure(
+        session=db.get_session(), username=username, email=email, password=password
+    )
+    logger.info("admin created" if created else "admin present", extra={"username": user.username})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m user_service", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    pre = commands.add_parser("prestart", help="wait for the database, migrate, seed the admin from env")
+    pre.add_argument("--attempts", type=int, default=30, help="connection attempts (1 s apart)")
+    admin = commands.add_parser("create-admin", help="create an admin, or promote an existing user")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--email", required=True)
+    args = parser.parse_args(argv)
+
+    app = create_app()
+    with app.app_context():
+        try:
+            if args.command == "prestart":
+                prestart(app, attempts=args.attempts)
+            else:
+                password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Password: ")
+                create_admin(username=args.username, email=args.email, password=password)
+        except ServiceError as exc:
+            logger.error("%s: %s", args.command, exc.detail, extra={"errors": exc.errors})
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

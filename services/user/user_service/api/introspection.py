@@ -1,0 +1,55 @@
+"""RFC 7662 token introspection, for the other services only (never routed by the gateway).
+
+The answer is exactly contracts/introspection.schema.json: 200 with the active shape, or
+``{"active": false}`` and nothing else, whatever made the token inactive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import request
+
+from user_service import selectors
+from user_service.api.oauth2 import require_form_body
+from user_service.auth import service_auth
+from user_service.db import get_session
+from user_service.errors import OAuth2Error, oauth2_endpoint
+from user_service.observability import INTROSPECTION_REQUESTS
+
+bp = APIBlueprint("introspection", __name__, url_prefix="/internal/v1/introspect", enable_openapi=False)
+
+
+@bp.before_request
+def _count() -> None:
+    INTROSPECTION_REQUESTS.inc()
+
+
+@bp.post("")
+@bp.auth_required(service_auth)
+@oauth2_endpoint
+def introspect() -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Credentials first (401), then the body: form-encoded ``token`` (400 when missing)."""
+    require_form_body()
+    token = request.form.get("token")
+    if not token:
+        raise OAuth2Error("invalid_request", "Missing parameter: token.")
+    context = selectors.access_token_verify(session=get_session(), token=token)
+    if context is None:
+        body: dict[str, Any] = {"active": False}
+    else:
+        claims = context.claims
+        body = {
+            "active": True,
+            "sub": claims["sub"],
+            "username": context.user.username,
+            "roles": context.roles,
+            "exp": claims["exp"],
+            "iat": claims["iat"],
+            "jti": claims["jti"],
+            "token_type": "access_token",
+            "iss": claims["iss"],
+            "aud": claims["aud"],
+        }
+    return body, 200, {"Cache-Control": "no-store"}

@@ -1,0 +1,152 @@
+"""Accounts: register, the caller's own account, and the admin's view of everyone."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import UUID, Boolean, DateTime, Email, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+from marshmallow import ValidationError, validates_schema
+
+from user_service import selectors, services
+from user_service.auth import bearer, current_access, role_required
+from user_service.db import get_session
+from user_service.errors import NotFound
+from user_service.models import ROLES, User
+
+bp = APIBlueprint("users", __name__, url_prefix="/api/users/v1/users", tag="Users")
+
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+USERNAME_RULE = "3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+_username = {
+    "required": True,
+    "validate": Regexp(USERNAME_PATTERN, error=f"Use {USERNAME_RULE}."),
+    "metadata": {"description": USERNAME_RULE, "example": "ada"},
+}
+_email = {"validate": Length(max=254), "metadata": {"example": "ada@example.com"}}
+_password = {
+    "load_only": True,
+    "metadata": {
+        "format": "password",
+        "description": "at least 10 characters, not the username or the email",
+    },
+}
+_display_name = {"allow_none": True, "validate": Length(max=100), "metadata": {"example": "Ada Lovelace"}}
+
+
+class UserIn(Schema):
+    username = String(**_username)
+    email = Email(required=True, **_email)
+    password = String(required=True, **_password)
+    display_name = String(**_display_name)
+
+
+class UserOut(Schema):
+    id = UUID(required=True)
+    username = String(required=True)
+    email = String(required=True, metadata={"format": "email"})
+    display_name = String(allow_none=True)
+    roles = List(String(validate=OneOf(ROLES)), required=True)
+    is_active = Boolean(required=True)
+    created_at = DateTime(required=True)
+
+
+class MeUpdateIn(Schema):
+    display_name = String(**_display_name)
+    email = Email(**_email)
+    password = String(**_password)
+    current_password = String(
+        load_only=True, metadata={"format": "password", "description": "required with `password`"}
+    )
+
+    @validates_schema
+    def _password_needs_current(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "password" in data and not data.get("current_password"):
+            raise ValidationError("Required to set a new password.", field_name="current_password")
+
+
+class UserAdminUpdateIn(Schema):
+    is_active = Boolean(metadata={"description": "false deactivates the user and ends their sessions"})
+    roles = List(
+        String(validate=OneOf(ROLES)),
+        metadata={"description": "`user` is always kept"},
+    )
+
+
+class UserListQuery(Schema):
+    q = String(validate=Length(min=1, max=100), metadata={"description": "search username, email, name"})
+    is_active = Boolean()
+    page = Integer(load_default=1, validate=Range(min=1))
+    per_page = Integer(load_default=20, validate=Range(min=1, max=100))
+
+
+class UserPageOut(Schema):
+    items = List(Nested(UserOut), required=True)
+    page = Integer(required=True)
+    per_page = Integer(required=True)
+    total = Integer(required=True)
+    pages = Integer(required=True)
+
+
+def _user_or_404(user_id: uuid.UUID) -> User:
+    user = selectors.user_get(session=get_session(), user_id=user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+@bp.post("")
+@bp.input(UserIn, arg_name="data")
+@bp.output(UserOut, status_code=201)
+@bp.doc(summary="Register", responses=[409])
+def register(data: dict[str, Any]) -> User:
+    return services.user_create(session=get_session(), **data)
+
+
+@bp.get("/me")
+@bp.auth_required(bearer)
+@bp.output(UserOut)
+@bp.doc(summary="My account")
+def me() -> User:
+    return current_access().user
+
+
+@bp.patch("/me")
+@bp.auth_required(bearer)
+@bp.input(MeUpdateIn(partial=True), arg_name="data")
+@bp.output(UserOut)
+@bp.doc(
+    summary="Change my account",
+    description="A new password needs `current_password` and ends every other session.",
+    responses=[403, 409],
+)
+def me_update(data: dict[str, Any]) -> User:
+    access = current_access()
+    return services.user_update(
+        session=get_session(), user=access.user, current_family_id=access.family_id, **data
+    )
+
+
+@bp.get("")
+@bp.auth_required(bearer)
+@role_required("admin")
+@bp.input(UserListQuery, location="query", arg_name="query")
+@bp.output(UserPageOut)
+@bp.doc(summary="List users (admin)", responses=[403])
+def user_list(query: dict[str, Any]) -> selectors.Page:
+    return selectors.user_list(session=get_session(), **query)
+
+
+@bp.patch("/<uuid:user_id>")
+@bp.auth_required(bearer)
+@role_required("admin")
+@bp.input(UserAdminUpdateIn(partial=True), arg_name="data")
+@bp.output(UserOut)
+@bp.doc(summary="Change a user (admin)", responses=[403, 404, 409])
+def user_update(user_id: uuid.UUID, data: dict[str, Any]) -> User:
+    return services.user_admin_update(
+        session=get_session(), actor=current_access().user, user=_user_or_404(user_id), **data
+    )

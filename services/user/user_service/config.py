@@ -1,0 +1,75 @@
+"""One typed settings object, read from the environment only (see .env.example).
+
+Development defaults exist so that `flask --app user_service spec` and a first local run
+work out of the box; `APP_ENV=production` refuses every one of them that is a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_DATABASE_URL = "postgresql://users:users@localhost:5432/users"
+DEV_JWT_SIGNING_KEY = "dev-only-signing-key-change-me-0123456789"
+DEV_INTROSPECTION_CLIENT_SECRET = "dev-only-introspection-secret"  # noqa: S105 - refused in production
+MIN_SIGNING_KEY_BYTES = 32
+
+
+class Settings(BaseSettings):
+    """Every variable the user service reads. Field names are the env names, lower-cased."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, case_sensitive=False)
+
+    app_env: Literal["development", "test", "production"] = "development"
+    database_url: str = DEV_DATABASE_URL
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    jwt_signing_key: SecretStr = SecretStr(DEV_JWT_SIGNING_KEY)
+    jwt_issuer: str = "timekeeper-users"
+    jwt_audience: str = "timekeeper"
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=1_209_600, gt=0)
+
+    introspection_client_id: str = Field(default="hours", min_length=1)
+    introspection_client_secret: SecretStr | None = SecretStr(DEV_INTROSPECTION_CLIENT_SECRET)
+
+    admin_username: str | None = None
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _refuse_dev_defaults_in_production(self) -> Settings:
+        if self.app_env != "production":
+            return self
+        problems = []
+        key = self.jwt_signing_key.get_secret_value()
+        if key == DEV_JWT_SIGNING_KEY or len(key.encode()) < MIN_SIGNING_KEY_BYTES:
+            problems.append(
+                f"JWT_SIGNING_KEY must be set to a secret of at least {MIN_SIGNING_KEY_BYTES} bytes"
+            )
+        secret = self.introspection_client_secret
+        if secret is None or secret.get_secret_value() in ("", DEV_INTROSPECTION_CLIENT_SECRET):
+            problems.append("INTROSPECTION_CLIENT_SECRET must be set")
+        if "database_url" not in self.model_fields_set:
+            problems.append("DATABASE_URL must be set")
+        if problems:
+            raise ValueError("APP_ENV=production refuses to start: " + "; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _admin_all_or_nothing(self) -> Settings:
+        given = [self.admin_username, self.admin_email, self.admin_password]
+        if any(given) and not all(given):
+            raise ValueError("ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD go together: set all or none")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """DATABASE_URL with the psycopg 3 driver named, as SQLAlchemy wants it."""
+        scheme, sep, rest = self.database_url.partition("://")
+        if scheme in ("postgres", "postgresql"):
+            scheme = "postgresql+psycopg"
+        return f"{scheme}{sep}{rest}"

@@ -1,0 +1,104 @@
+"""The engine, one SQLAlchemy session per request, and the prestart steps on the database.
+
+Views get the request's session from :func:`get_session`; services commit their own unit
+of work; the session is closed (and anything uncommitted rolled back) when the request
+ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from user_service.config import Settings
+
+logger = logging.getLogger(__name__)
+
+EXTENSION = "user_service.db"
+#: one lock id for everything prestart does, so two replicas starting at once take turns
+PRESTART_LOCK_ID = 0x7431_6B65_6570_01  # "timekeep" + 1
+
+
+def make_engine(settings: Settings, **kwargs: object) -> Engine:
+    return create_engine(
+        settings.sqlalchemy_url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 3, "application_name": "user_service"},
+        **kwargs,
+    )
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    engine = make_engine(settings)
+    app.extensions[EXTENSION] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine() -> Engine:
+    engine = current_app.extensions[EXTENSION].kw["bind"]
+    assert isinstance(engine, Engine)
+    return engine
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = current_app.extensions[EXTENSION]()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+# -- prestart ---------------------------------------------------------------------------
+def wait_for_database(
+    engine: Engine, *, attempts: int = 30, delay: float = 1.0, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """Try to connect until the database answers; raise the last error after ``attempts``."""
+    for attempt in range(1, attempts + 1):
+        try:
+            ping(engine)
+        except OperationalError as exc:
+            if attempt == attempts:
+                raise
+            logger.warning(
+                "database not ready, retrying",
+                extra={"attempt": attempt, "attempts": attempts, "error": str(exc.orig)},
+            )
+            sleep(delay)
+        else:
+            return
+
+
+def alembic_config() -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(files("user_service") / "migrations"))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` while holding the prestart advisory lock."""
+    with engine.begin() as connection:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PRESTART_LOCK_ID})
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

@@ -1,0 +1,36 @@
+"""What the generated OpenAPI document needs beyond apiflask's defaults: problem+json errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string", "example": "about:blank"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "validation errors by field",
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+_PROBLEM_REFS = {"#/components/schemas/HTTPError", "#/components/schemas/ValidationError"}
+
+
+def problem_media_types(spec: dict[str, Any]) -> dict[str, Any]:
+    """Error responses are served as application/problem+json; say so in the document."""
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                media = content.get("application/json")
+                if media and media.get("schema", {}).get("$ref") in _PROBLEM_REFS:
+                    content["application/problem+json"] = content.pop("application/json")
+    return spec

@@ -1,0 +1,110 @@
+"""Reads: keyword-only functions named ``<entity>_<action>``; nothing here writes."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from user_service.models import RevokedAccessToken, TokenFamily, User
+from user_service.security import access_token_decode
+
+
+def user_get(*, session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def user_get_by_login(*, session: Session, login: str) -> User | None:
+    """A user by username or email, case-insensitively (usernames cannot contain "@")."""
+    column = User.email if "@" in login else User.username
+    return session.scalar(select(User).where(func.lower(column) == login.lower()))
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[User]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page) if self.total else 0
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def user_list(
+    *,
+    session: Session,
+    q: str | None = None,
+    is_active: bool | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    """Users ordered by username; ``q`` searches username, email and display name."""
+    query = select(User)
+    if q:
+        pattern = _like_pattern(q)
+        query = query.where(
+            or_(
+                User.username.ilike(pattern, escape="\\"),
+                User.email.ilike(pattern, escape="\\"),
+                User.display_name.ilike(pattern, escape="\\"),
+            )
+        )
+    if is_active is not None:
+        query = query.where(User.is_active.is_(is_active))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(
+        query.order_by(func.lower(User.username)).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """A verified access token and the user it speaks for."""
+
+    user: User
+    claims: dict[str, Any]
+
+    @property
+    def family_id(self) -> uuid.UUID:
+        return uuid.UUID(self.claims["sid"])
+
+    @property
+    def roles(self) -> list[str]:
+        """The token's roles that the user still holds: a demotion takes effect at once."""
+        return sorted(set(self.claims["roles"]) & set(self.user.roles))
+
+
+def access_token_verify(*, session: Session, token: str) -> AccessContext | None:
+    """The context of an access token that is active right now, or None.
+
+    Inactive: not ours (bad signature, ``alg=none``, wrong issuer or audience), malformed,
+    expired, revoked by jti, from a revoked session, or of a deactivated or deleted user.
+    """
+    claims = access_token_decode(token)
+    if claims is None:
+        return None
+    revoked = session.scalar(
+        select(
+            exists().where(RevokedAccessToken.jti == claims["jti"])
+            | exists().where(TokenFamily.id == uuid.UUID(claims["sid"]), TokenFamily.revoked_at.is_not(None))
+        )
+    )
+    if revoked:
+        return None
+    user = user_get(session=session, user_id=uuid.UUID(claims["sub"]))
+    if user is None or not user.is_active:
+        return None
+    context = AccessContext(user=user, claims=claims)
+    return context if context.roles else None
