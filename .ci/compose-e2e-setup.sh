@@ -66,8 +66,9 @@ else
     if ((${#need[@]})); then
         say "installing ${need[*]} from Debian"
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq >&2
-        apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+        { apt-get update && apt-get install -y --no-install-recommends "${need[@]}"; } \
+            >/var/log/timekeeper-ci-apt.log 2>&1 \
+            || { tail -n 30 /var/log/timekeeper-ci-apt.log >&2; die "apt-get install ${need[*]} failed"; }
     fi
     # No systemd on these machines: mount the cgroup hierarchies ourselves (v1 machines).
     if [[ ! -f /sys/fs/cgroup/cgroup.controllers ]]; then
@@ -113,77 +114,43 @@ if [[ "${SKIP_STANDINS:-}" == 1 ]]; then
 fi
 
 # --- 3. stand-in images ----------------------------------------------------------------
-# Each image carries a label with a hash of everything it is made from; an image whose
-# label matches is reused as is. A missing one is loaded from the `docker save` bundle in
-# the cache when the bundle's hash matches, and built otherwise.
-recipe_of() {  # recipe_of FILE... : sha256 over the contents of the files, in order
-    cat "$@" | sha256sum | awk '{print $1}'
+# Each image carries a label with a hash of everything it is made from (the Debian base
+# recipe, its Dockerfile and files, the CA certificates or the Traefik binary). For each:
+# an image in the engine whose label matches is reused; else the `docker save` of it in
+# the cache, keyed by that hash, is loaded; else it is built and saved there.
+CACHE_IMAGES="$CACHE_ROOT/images"
+BASE_RECIPE="debootstrap --variant=minbase $DEBIAN_SUITE $DEBIAN_MIRROR; slim dpkg excludes; apt main+updates+security; v1"
+BASE_HASH="$(printf '%s' "$BASE_RECIPE" | sha256sum | awk '{print $1}')"
+
+hash_of() {  # hash_of FILE... : sha256 over the base recipe and the files' contents
+    { echo "$BASE_HASH"; cat "$@"; } | sha256sum | awk '{print $1}'
 }
 label_of() {
     docker_cli image inspect --format "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$1" 2>/dev/null || true
 }
+size_of() {
+    docker_cli image inspect --format '{{.Size}}' "$1" | awk '{printf "%d MB", $1/1e6}'
+}
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/timekeeper-ci.XXXXXX")"
+umount_under() {  # debootstrap mounts proc/sys inside its root; never rm -rf through a mount
+    findmnt -rn -o TARGET | grep -F "$1/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
+}
 cleanup() {
-    # debootstrap mounts proc/sys inside the root it builds; never rm -rf through a mount.
-    if [[ -d "$work/rootfs" ]]; then
-        findmnt -rn -o TARGET | grep -F "$work/rootfs" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
-    fi
+    umount_under "$work"
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-step "Traefik $TRAEFIK_VERSION binary (scripts/build-traefik.sh)"
-traefik_bin="$(TRAEFIK_VERSION="$TRAEFIK_VERSION" scripts/build-traefik.sh)"
-[[ -x "$traefik_bin" ]] || die "scripts/build-traefik.sh printed '$traefik_bin', not an executable"
-done_step "$traefik_bin"
-
-# The Debian base: its recipe is the debootstrap command line and this file's base part.
-base_recipe_text="debootstrap --variant=minbase $DEBIAN_SUITE $DEBIAN_MIRROR; dpkg excludes v1; sources: main updates security"
-base_hash="$(printf '%s' "$base_recipe_text" | sha256sum | awk '{print $1}')"
-# The host's local CAs go into the Python stand-in (and nowhere else): HTTPS to PyPI may
-# be re-signed by one. The context directory name matches the Dockerfile's COPY.
-mkdir -p "$work/ca-certificates"
-shopt -s nullglob
-host_cas=(/usr/local/share/ca-certificates/*.crt)
-shopt -u nullglob
-if ((${#host_cas[@]})); then cp "${host_cas[@]}" "$work/ca-certificates/"; fi
-python_hash="$(recipe_of <(echo "$base_hash") .ci/images/python/Dockerfile "${host_cas[@]}" /dev/null)"
-postgres_hash="$(recipe_of <(echo "$base_hash") .ci/images/postgres/Dockerfile .ci/images/postgres/docker-entrypoint.sh)"
-traefik_hash="$(recipe_of <(echo "$base_hash") .ci/images/traefik/Dockerfile .ci/images/traefik/entrypoint.sh "$traefik_bin")"
-bundle_hash="$(printf '%s\n' "$python_hash" "$postgres_hash" "$traefik_hash" | sha256sum | cut -c1-16)"
-bundle_dir="$CACHE_ROOT/images"
-bundle="$bundle_dir/standins-$bundle_hash.tar"
-
-declare -A want=([$PYTHON_TAG]=$python_hash [$POSTGRES_TAG]=$postgres_hash [$TRAEFIK_TAG]=$traefik_hash)
-missing() {
-    local tag
-    for tag in "${!want[@]}"; do
-        [[ "$(label_of "$tag")" == "${want[$tag]}" ]] || echo "$tag"
-    done
-}
-
-step "stand-in images"
-todo="$(missing)"
-if [[ -z "$todo" ]]; then
-    done_step "all present in the engine"
-elif [[ -f "$bundle" ]]; then
-    say "loading $bundle"
-    docker_cli load -q -i "$bundle" >&2
-    todo="$(missing)"
-    done_step "loaded from the cache"
-fi
-
-if [[ -n "$todo" ]]; then
-    if [[ "$(label_of "$BASE_TAG")" != "$base_hash" ]]; then
-        step "Debian base $BASE_TAG (debootstrap)"
-        command -v debootstrap >/dev/null 2>&1 || {
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >&2
-        }
-        rootfs="$work/rootfs"
-        # Like the official debian:*-slim images: no docs, man pages or translations.
-        mkdir -p "$rootfs/etc/dpkg/dpkg.cfg.d"
-        cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
+build_base() {  # the Debian base every stand-in starts FROM, made by debootstrap
+    [[ "$(label_of "$BASE_TAG")" == "$BASE_HASH" ]] && return 0
+    step "Debian base $BASE_TAG (debootstrap)"
+    command -v debootstrap >/dev/null 2>&1 \
+        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >&2
+    local rootfs="$work/rootfs"
+    # Like the official debian:*-slim images: no docs, man pages or translations.
+    mkdir -p "$rootfs/etc/dpkg/dpkg.cfg.d"
+    cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
 path-exclude /usr/share/doc/*
 path-include /usr/share/doc/*/copyright
 path-exclude /usr/share/man/*
@@ -191,62 +158,84 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 path-exclude /usr/share/lintian/*
 EOF
-        debootstrap --variant=minbase "$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$work/debootstrap.log" 2>&1 \
-            || { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
-        security_mirror="${DEBIAN_MIRROR%/debian}/debian-security"
-        cat >"$rootfs/etc/apt/sources.list" <<EOF
+    debootstrap --variant=minbase "$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$work/debootstrap.log" 2>&1 \
+        || { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+    umount_under "$rootfs"
+    cat >"$rootfs/etc/apt/sources.list" <<EOF
 deb $DEBIAN_MIRROR $DEBIAN_SUITE main
 deb $DEBIAN_MIRROR $DEBIAN_SUITE-updates main
-deb $security_mirror $DEBIAN_SUITE-security main
+deb ${DEBIAN_MIRROR%/debian}/debian-security $DEBIAN_SUITE-security main
 EOF
-        # apt inside image builds: no recommends, no prompts, keep it small.
-        cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+    # apt inside image builds: no recommends, no leftover .debs.
+    cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'EOF'
 APT::Install-Recommends "false";
 APT::Install-Suggests "false";
 Acquire::Languages "none";
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
 EOF
-        findmnt -rn -o TARGET | grep -F "$rootfs" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
-        rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/log/* "$rootfs"/tmp/*
-        tar --numeric-owner -C "$rootfs" -c . | docker_cli import \
-            -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-            -c 'ENV LANG=C.UTF-8' \
-            -c 'ENV DEBIAN_FRONTEND=noninteractive' \
-            -c "LABEL $RECIPE_LABEL=$base_hash" \
-            -c 'CMD ["bash"]' - "$BASE_TAG" >/dev/null
-        done_step "$(docker_cli image inspect --format '{{.Size}}' "$BASE_TAG" | awk '{printf "%d MB", $1/1e6}')"
+    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/log/* "$rootfs"/tmp/*
+    tar --numeric-owner -C "$rootfs" -c . | docker_cli import \
+        -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        -c 'ENV LANG=C.UTF-8' \
+        -c 'ENV DEBIAN_FRONTEND=noninteractive' \
+        -c "LABEL $RECIPE_LABEL=$BASE_HASH" \
+        -c 'CMD ["bash"]' - "$BASE_TAG" >/dev/null
+    rm -rf "$rootfs"
+    done_step "$(size_of "$BASE_TAG")"
+}
+
+ensure_standin() {  # ensure_standin TAG DIR HASH [EXTRA CONTEXT FILES...]
+    local tag="$1" dir="$2" hash="$3"; shift 3
+    local tar="$CACHE_IMAGES/${tag//[\/:]/_}-${hash:0:16}.tar"
+    step "stand-in $tag"
+    if [[ "$(label_of "$tag")" == "$hash" ]]; then
+        done_step "present in the engine, $(size_of "$tag")"
+        return 0
     fi
+    if [[ -f "$tar" ]]; then
+        docker_cli load -q -i "$tar" >/dev/null
+        if [[ "$(label_of "$tag")" == "$hash" ]]; then
+            done_step "loaded from $tar"
+            return 0
+        fi
+        say "$tar holds a different image; rebuilding"
+    fi
+    build_base
+    step "building stand-in $tag"
+    local ctx="$work/ctx-${dir##*/}"
+    rm -rf "$ctx"; mkdir -p "$ctx"
+    cp -a "$dir"/. "$ctx"/
+    if (($#)); then cp -a "$@" "$ctx"/; fi
+    docker_cli build -q --build-arg "BASE_IMAGE=$BASE_TAG" --label "$RECIPE_LABEL=$hash" \
+        -t "$tag" "$ctx" >"$work/build.log" 2>&1 \
+        || { cat "$work/build.log" >&2; die "building $tag failed"; }
+    mkdir -p "$CACHE_IMAGES"
+    docker_cli save -o "$tar.tmp.$$" "$tag"
+    mv -f "$tar.tmp.$$" "$tar"
+    # older saves of the same image (other recipes) are dead weight
+    find "$CACHE_IMAGES" -maxdepth 1 -name "${tag//[\/:]/_}-*.tar" ! -name "${tar##*/}" -delete
+    done_step "$(size_of "$tag"), saved to $tar"
+}
 
-    build_standin() {  # build_standin TAG DIR HASH [EXTRA CONTEXT FILES...]
-        local tag="$1" dir="$2" hash="$3"; shift 3
-        local ctx="$work/ctx-${dir##*/}"
-        step "stand-in $tag"
-        rm -rf "$ctx"; mkdir -p "$ctx"
-        cp -a "$dir"/. "$ctx"/
-        (($#)) && cp -a "$@" "$ctx"/
-        docker_cli build -q --build-arg "BASE_IMAGE=$BASE_TAG" --label "$RECIPE_LABEL=$hash" \
-            -t "$tag" "$ctx" >"$work/build.log" 2>&1 \
-            || { cat "$work/build.log" >&2; die "building $tag failed"; }
-        done_step "$(docker_cli image inspect --format '{{.Size}}' "$tag" | awk '{printf "%d MB", $1/1e6}')"
-    }
-    for tag in $todo; do
-        case "$tag" in
-            "$PYTHON_TAG") build_standin "$tag" .ci/images/python "$python_hash" "$work/ca-certificates" ;;
-            "$POSTGRES_TAG") build_standin "$tag" .ci/images/postgres "$postgres_hash" ;;
-            "$TRAEFIK_TAG") build_standin "$tag" .ci/images/traefik "$traefik_hash" "$traefik_bin" ;;
-        esac
-    done
+# Python: the host's local CAs go into this stand-in (and nowhere else): HTTPS to PyPI
+# may be re-signed by one. The context directory's name matches the Dockerfile's COPY.
+mkdir -p "$work/ca-certificates"
+shopt -s nullglob
+host_cas=(/usr/local/share/ca-certificates/*.crt)
+shopt -u nullglob
+if ((${#host_cas[@]})); then cp "${host_cas[@]}" "$work/ca-certificates/"; fi
+ensure_standin "$PYTHON_TAG" .ci/images/python \
+    "$(hash_of .ci/images/python/Dockerfile "${host_cas[@]}")" "$work/ca-certificates"
 
-    step "saving the stand-ins to $bundle"
-    mkdir -p "$bundle_dir"
-    docker_cli save -o "$bundle.tmp.$$" "$PYTHON_TAG" "$POSTGRES_TAG" "$TRAEFIK_TAG"
-    mv -f "$bundle.tmp.$$" "$bundle"
-    find "$bundle_dir" -maxdepth 1 -name 'standins-*.tar' ! -name "${bundle##*/}" -delete
-    done_step "$(du -m "$bundle" | awk '{print $1}') MB"
-fi
+ensure_standin "$POSTGRES_TAG" .ci/images/postgres \
+    "$(hash_of .ci/images/postgres/Dockerfile .ci/images/postgres/docker-entrypoint.sh)"
 
-todo="$(missing)"
-[[ -z "$todo" ]] || die "stand-in images still missing or stale: $todo"
+step "Traefik $TRAEFIK_VERSION binary (scripts/build-traefik.sh)"
+traefik_bin="$(TRAEFIK_VERSION="$TRAEFIK_VERSION" scripts/build-traefik.sh)"
+[[ -x "$traefik_bin" ]] || die "scripts/build-traefik.sh printed '$traefik_bin', not an executable"
+done_step "$traefik_bin"
+ensure_standin "$TRAEFIK_TAG" .ci/images/traefik \
+    "$(hash_of .ci/images/traefik/Dockerfile .ci/images/traefik/entrypoint.sh "$traefik_bin")" "$traefik_bin"
 
 exports="$(cat <<EOF
 export PYTHON_IMAGE=$PYTHON_TAG
