@@ -1,0 +1,45 @@
+"""The container's command line works: gunicorn with docs_service.gunicorn_conf."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from stubs import StubUpstream
+
+from timekeeper_dev.net import free_port, wait_for_port
+
+
+def test_gunicorn_serves_the_app_on_port(users_stub: StubUpstream, hours_stub: StubUpstream) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "USERS_OPENAPI_URL": f"{users_stub.url}{users_stub.spec_path}",
+        "HOURS_OPENAPI_URL": f"{hours_stub.url}{hours_stub.spec_path}",
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen(
+        [str(gunicorn), "-c", "python:docs_service.gunicorn_conf", "docs_service.wsgi:app"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_port(port, timeout=30)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/docs/health/ready", headers={"X-Request-Id": "gu-1"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            assert response.headers["X-Request-Id"] == "gu-1"
+            assert json.load(response)["status"] == "ok"
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=15)
+    access = [json.loads(line) for line in output.splitlines() if '"docs_service.access"' in line]
+    assert any(line["request_id"] == "gu-1" and line["status"] == 200 for line in access), output

@@ -1,0 +1,42 @@
+"""/docs/health/live and /docs/health/ready."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask.testing import FlaskClient
+
+from docs_service import create_app
+from docs_service.config import Settings
+
+
+def test_live(client: FlaskClient) -> None:
+    response = client.get("/docs/health/live")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_ready_when_both_specs_answer(client: FlaskClient) -> None:
+    response = client.get("/docs/health/ready")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "checks": {"users": "ok", "hours": "ok"}}
+
+
+def test_ready_but_degraded_with_one_spec_missing(settings: Settings, dead_url: str) -> None:
+    app = create_app(replace(settings, users_openapi_url=f"{dead_url}/api/users/openapi.json"))
+    response = app.test_client().get("/docs/health/ready")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["hours"] == "ok"
+    assert "unreachable" in body["checks"]["users"]
+
+
+def test_not_ready_without_any_spec(settings: Settings, dead_url: str) -> None:
+    app = create_app(
+        replace(settings, users_openapi_url=f"{dead_url}/a.json", hours_openapi_url=f"{dead_url}/b.json")
+    )
+    response = app.test_client().get("/docs/health/ready")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert set(response.get_json()["checks"]) == {"users", "hours"}

@@ -1,0 +1,130 @@
+"""merge_documents: one valid OpenAPI 3.1 document in which no name can clash."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+from stubs import HOURS_SPEC, USERS_SPEC
+
+from docs_service.merge import MergeConflict, merge_documents, namespace_document
+
+
+@pytest.fixture
+def merged() -> dict[str, Any]:
+    return merge_documents([("Users", USERS_SPEC), ("Hours", HOURS_SPEC)])
+
+
+def _operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for item in doc["paths"].values() for key, op in item.items() if key in ("get", "post")]
+
+
+def test_merged_document_is_valid_openapi_3_1(merged: dict[str, Any]) -> None:
+    validate(merged)
+    assert merged["openapi"].startswith("3.1.")
+    assert merged["servers"] == [{"url": "/", "description": "the Timekeeper gateway"}]
+
+
+def test_inputs_are_left_untouched() -> None:
+    before = copy.deepcopy(USERS_SPEC)
+    merge_documents([("Users", USERS_SPEC)])
+    assert before == USERS_SPEC
+
+
+def test_every_path_of_both_services_is_there(merged: dict[str, Any]) -> None:
+    assert set(merged["paths"]) == set(USERS_SPEC["paths"]) | set(HOURS_SPEC["paths"])
+
+
+def test_clashing_component_names_get_service_prefixes(merged: dict[str, Any]) -> None:
+    schemas = merged["components"]["schemas"]
+    assert {"Users_Problem", "Hours_Problem", "Users_User", "Hours_User"} <= set(schemas)
+    assert not {"Problem", "User"} & set(schemas)
+    assert set(merged["components"]["parameters"]) == {"Hours_EntryId"}
+    assert set(merged["components"]["responses"]) == {"Hours_Unauthorized"}
+
+
+def test_refs_follow_the_renamed_components(merged: dict[str, Any]) -> None:
+    entries = merged["paths"]["/api/hours/v1/entries"]["get"]["responses"]
+    assert entries["401"] == {"$ref": "#/components/responses/Hours_Unauthorized"}
+    user = merged["components"]["schemas"]["Users_User"]
+    assert user["properties"]["roles"]["items"] == {"$ref": "#/components/schemas/Users_Role"}
+    detail = merged["paths"]["/api/hours/v1/entries/{entry_id}"]
+    assert detail["parameters"] == [{"$ref": "#/components/parameters/Hours_EntryId"}]
+
+
+def test_discriminator_mappings_follow_names_and_refs(merged: dict[str, Any]) -> None:
+    mapping = merged["components"]["schemas"]["Hours_Entry"]["discriminator"]["mapping"]
+    assert mapping == {"work": "Hours_Entry", "leave": "#/components/schemas/Hours_Entry"}
+
+
+def test_literal_examples_are_not_rewritten(merged: dict[str, Any]) -> None:
+    example = merged["components"]["schemas"]["Hours_EntryList"]["example"]
+    assert example == {"items": [{"$ref": "#/components/schemas/NotARef", "id": 1}]}
+
+
+def test_operation_ids_are_unique_and_prefixed(merged: dict[str, Any]) -> None:
+    ids = [op["operationId"] for op in _operations(merged)]
+    assert len(ids) == len(set(ids))
+    assert {"Users_health_live", "Hours_health_live", "Users_token_issue", "Hours_entry_list"} <= set(ids)
+    links = merged["paths"]["/api/users/v1/users/me"]["get"]["responses"]["200"]["links"]
+    assert links == {"self": {"operationId": "Users_user_me"}}
+
+
+def test_tags_are_prefixed_and_grouped_per_service(merged: dict[str, Any]) -> None:
+    names = [tag["name"] for tag in merged["tags"]]
+    assert len(names) == len(set(names))
+    assert {"Users_health", "Hours_health", "Users_auth", "Hours_entries"} <= set(names)
+    for op in _operations(merged):
+        assert all(tag in names for tag in op["tags"])
+    groups = {group["name"]: group["tags"] for group in merged["x-tagGroups"]}
+    assert groups["Users"] == ["Users_users", "Users_auth", "Users_health"]
+    assert groups["Hours"] == ["Hours_entries", "Hours_health"]
+
+
+def test_security_schemes_are_renamed_and_top_level_security_moves_to_operations(
+    merged: dict[str, Any],
+) -> None:
+    assert set(merged["components"]["securitySchemes"]) == {"Users_OAuth2PasswordBearer", "Hours_BearerAuth"}
+    assert "security" not in merged
+    paths = merged["paths"]
+    assert paths["/api/users/v1/users/me"]["get"]["security"] == [{"Users_OAuth2PasswordBearer": []}]
+    assert paths["/api/users/v1/users"]["post"]["security"] == []
+    assert paths["/api/hours/v1/entries"]["get"]["security"] == [{"Hours_BearerAuth": []}]
+
+
+def test_info_names_both_versions_and_explains_the_prefixes() -> None:
+    merged = merge_documents([("Users", USERS_SPEC), ("Hours", HOURS_SPEC)], description="both")
+    assert merged["info"]["version"] == "Users 1.0.0; Hours 0.3.0"
+    assert merged["info"]["description"] == "both"
+
+
+def test_a_server_path_prefix_is_folded_into_the_paths() -> None:
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "http://localhost:8000/api/users/"}],
+        "paths": {"/v1/ping": {"get": {"responses": {"200": {"$ref": "#/paths/~1v1~1ping/get/responses/204"}}}}},
+    }
+    doc = namespace_document(spec, "Users")
+    assert list(doc["paths"]) == ["/api/users/v1/ping"]
+    ref = doc["paths"]["/api/users/v1/ping"]["get"]["responses"]["200"]["$ref"]
+    assert ref == "#/paths/~1api~1users~1v1~1ping/get/responses/204"
+
+
+def test_untagged_operations_get_the_service_tag() -> None:
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/api/x": {"get": {"responses": {"200": {"description": "ok"}}}}},
+    }
+    merged = merge_documents([("Hours", spec)])
+    assert merged["paths"]["/api/x"]["get"]["tags"] == ["Hours"]
+    assert merged["tags"] == [{"name": "Hours"}]
+    validate(merged)
+
+
+def test_the_same_path_in_two_documents_is_a_conflict() -> None:
+    with pytest.raises(MergeConflict, match="/api/users/v1/token"):
+        merge_documents([("Users", USERS_SPEC), ("Again", USERS_SPEC)])
