@@ -186,7 +186,9 @@ HOURS_SPEC: dict[str, Any] = {
                 "responses": {
                     "200": {
                         "description": "The caller's entries",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EntryList"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/EntryList"}}
+                        },
                     },
                     "401": {"$ref": "#/components/responses/Unauthorized"},
                 },
@@ -221,7 +223,10 @@ HOURS_SPEC: dict[str, Any] = {
                     "kind": {"type": "string"},
                     "started_at": {"type": "string", "format": "date-time"},
                 },
-                "discriminator": {"propertyName": "kind", "mapping": {"work": "Entry", "leave": "#/components/schemas/Entry"}},
+                "discriminator": {
+                    "propertyName": "kind",
+                    "mapping": {"work": "Entry", "leave": "#/components/schemas/Entry"},
+                },
             },
             "EntryList": {
                 "type": "object",
@@ -276,7 +281,9 @@ class StubUpstream:
             self._server.server_close()
             self._server = None
 
-    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
+    def answer(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], Any]:
         """(status, headers, JSON body) for one request."""
         self.seen.append((path, headers))
         route = path.split("?", 1)[0]
@@ -292,7 +299,13 @@ class StubUpstream:
             if headers.get("authorization") != f"Bearer {STUB_TOKEN}":
                 return _problem(401, route)
             return 200, {}, {"items": [], "authorization": headers["authorization"]}
-        echo = {"service": self.name, "method": method, "path": path, "headers": headers, "body_bytes": len(body)}
+        echo = {
+            "service": self.name,
+            "method": method,
+            "path": path,
+            "headers": headers,
+            "body_bytes": len(body),
+        }
         return 200, {}, echo
 
 
@@ -310,7 +323,12 @@ def _token_grant(body: bytes) -> tuple[int, dict[str, str], Any]:
     form = {key: values[0] for key, values in parse_qs(body.decode()).items()}
     if form.get("grant_type") != "password" or (form.get("username"), form.get("password")) != DEMO_USER:
         return 400, {}, {"error": "invalid_grant", "error_description": "Wrong username or password."}
-    token = {"access_token": STUB_TOKEN, "token_type": "bearer", "expires_in": 900, "refresh_token": "stub-refresh"}
+    token = {
+        "access_token": STUB_TOKEN,
+        "token_type": "bearer",
+        "expires_in": 900,
+        "refresh_token": "stub-refresh",
+    }
     return 200, {"Cache-Control": "no-store"}, token
 
 

@@ -45,7 +45,9 @@ def render_static(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--web-address", required=True, help="public entrypoint, e.g. 127.0.0.1:18080")
     parser.add_argument("--internal-address", required=True, help="ping/metrics/API entrypoint")
     parser.add_argument("--dynamic-file", type=Path, default=HERE / "dynamic.yml")

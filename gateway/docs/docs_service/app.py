@@ -21,4 +21,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(explorer.bp)
     return app
-

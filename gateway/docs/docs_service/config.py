@@ -49,7 +49,10 @@ class Settings:
             raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
         if self.spec_fetch_timeout <= 0:
             raise ConfigError("SPEC_FETCH_TIMEOUT must be a positive number of seconds")
-        for name, url in (("USERS_OPENAPI_URL", self.users_openapi_url), ("HOURS_OPENAPI_URL", self.hours_openapi_url)):
+        for name, url in (
+            ("USERS_OPENAPI_URL", self.users_openapi_url),
+            ("HOURS_OPENAPI_URL", self.hours_openapi_url),
+        ):
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ConfigError(f"{name} must be an absolute http(s) URL, not {url!r}")

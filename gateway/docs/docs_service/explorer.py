@@ -78,7 +78,9 @@ def asset(name: str) -> Response:
 def merged_spec() -> Response:
     """Both documents merged; 200 with what is available (and a note), 503 when nothing is."""
     settings = current_settings()
-    fetched = fetch_specs(settings.specs, timeout=settings.spec_fetch_timeout, request_id=current_request_id())
+    fetched = fetch_specs(
+        settings.specs, timeout=settings.spec_fetch_timeout, request_id=current_request_id()
+    )
     available = [f for f in fetched if f.available]
     unavailable = {f.spec.key: f.error for f in fetched if not f.available}
     if not available:
@@ -97,7 +99,9 @@ def merged_spec() -> Response:
             extensions={"x-timekeeper-unavailable": unavailable} if unavailable else None,
         )
     except MergeConflict as exc:
-        return problem(502, str(exc), type_="urn:timekeeper:problem:spec-merge-conflict", title="Spec Merge Conflict")
+        return problem(
+            502, str(exc), type_="urn:timekeeper:problem:spec-merge-conflict", title="Spec Merge Conflict"
+        )
     response = jsonify(document)
     response.headers["Cache-Control"] = "no-store"
     return response

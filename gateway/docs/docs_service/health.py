@@ -25,7 +25,9 @@ def ready() -> Response:
     still serve the other one.
     """
     settings = current_settings()
-    fetched = fetch_specs(settings.specs, timeout=settings.spec_fetch_timeout, request_id=current_request_id())
+    fetched = fetch_specs(
+        settings.specs, timeout=settings.spec_fetch_timeout, request_id=current_request_id()
+    )
     checks = {f.spec.key: "ok" if f.available else f.error for f in fetched}
     if not any(f.available for f in fetched):
         return problem(503, "No service's OpenAPI document can be fetched.", checks=checks)

@@ -74,7 +74,9 @@ def _namespace_tree(node: Any, prefix: str, path_base: str, *, names: bool = Fal
             node[key] = [_prefix_keys(req, prefix) for req in value if isinstance(req, dict)]
         elif key == "discriminator" and isinstance(value, dict) and "mapping" in value:
             value["mapping"] = {
-                name: _rewrite_ref(target, prefix, path_base) if target.startswith("#") else prefixed(prefix, target)
+                name: _rewrite_ref(target, prefix, path_base)
+                if target.startswith("#")
+                else prefixed(prefix, target)
                 for name, target in value["mapping"].items()
             }
         elif key == "examples" and isinstance(value, list):
@@ -129,7 +131,9 @@ def namespace_document(document: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 def _used_tags(document: dict[str, Any]) -> list[str]:
     seen: dict[str, None] = {}
-    for operation in _operations([*document.get("paths", {}).values(), *document.get("webhooks", {}).values()]):
+    for operation in _operations(
+        [*document.get("paths", {}).values(), *document.get("webhooks", {}).values()]
+    ):
         seen.update(dict.fromkeys(operation.get("tags", [])))
     return list(seen)
 
@@ -153,7 +157,9 @@ def merge_documents(
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": title,
-            "version": "; ".join(f"{prefix} {doc.get('info', {}).get('version', '?')}" for prefix, doc in parts)
+            "version": "; ".join(
+                f"{prefix} {doc.get('info', {}).get('version', '?')}" for prefix, doc in parts
+            )
             or "none",
             "description": description,
         },

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from docs_service import create_app
+from docs_service.config import Settings
 from flask import Flask
 from flask.testing import FlaskClient
 from stubs import StubUpstream
-
-from docs_service import create_app
-from docs_service.config import Settings
 
 
 @pytest.fixture

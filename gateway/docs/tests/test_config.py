@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from docs_service.config import ConfigError, Settings
 
 
@@ -13,7 +12,10 @@ def test_defaults_point_at_the_compose_services() -> None:
         "http://user:8000/api/users/openapi.json",
         "http://hours:8000/api/hours/openapi.json",
     ]
-    assert [spec.browser_url for spec in settings.specs] == ["/api/users/openapi.json", "/api/hours/openapi.json"]
+    assert [spec.browser_url for spec in settings.specs] == [
+        "/api/users/openapi.json",
+        "/api/hours/openapi.json",
+    ]
     assert [spec.prefix for spec in settings.specs] == ["Users", "Hours"]
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from docs_service import create_app
+from docs_service.config import Settings
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from stubs import StubUpstream
-
-from docs_service import create_app
-from docs_service.config import Settings
 
 
 def _page_config(html: str) -> dict:
@@ -74,7 +73,9 @@ def test_merged_document_is_valid_and_complete(client: FlaskClient) -> None:
 def test_merged_document_with_one_service_down_has_the_other_and_says_so(
     settings: Settings, dead_url: str
 ) -> None:
-    client = create_app(replace(settings, hours_openapi_url=f"{dead_url}/api/hours/openapi.json")).test_client()
+    client = create_app(
+        replace(settings, hours_openapi_url=f"{dead_url}/api/hours/openapi.json")
+    ).test_client()
     response = client.get("/docs/openapi.json")
     assert response.status_code == 200
     document = response.get_json()

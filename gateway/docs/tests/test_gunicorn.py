@@ -10,7 +10,6 @@ import urllib.request
 from pathlib import Path
 
 from stubs import StubUpstream
-
 from timekeeper_dev.net import free_port, wait_for_port
 
 
@@ -33,7 +32,9 @@ def test_gunicorn_serves_the_app_on_port(users_stub: StubUpstream, hours_stub: S
     )
     try:
         wait_for_port(port, timeout=30)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/docs/health/ready", headers={"X-Request-Id": "gu-1"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/docs/health/ready", headers={"X-Request-Id": "gu-1"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
             assert response.headers["X-Request-Id"] == "gu-1"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask.testing import FlaskClient
-
 from docs_service import create_app
 from docs_service.config import Settings
+from flask.testing import FlaskClient
 
 
 def test_live(client: FlaskClient) -> None:

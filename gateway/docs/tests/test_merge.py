@@ -6,10 +6,9 @@ import copy
 from typing import Any
 
 import pytest
+from docs_service.merge import MergeConflict, merge_documents, namespace_document
 from openapi_spec_validator import validate
 from stubs import HOURS_SPEC, USERS_SPEC
-
-from docs_service.merge import MergeConflict, merge_documents, namespace_document
 
 
 @pytest.fixture
@@ -105,7 +104,9 @@ def test_a_server_path_prefix_is_folded_into_the_paths() -> None:
         "openapi": "3.1.0",
         "info": {"title": "t", "version": "1"},
         "servers": [{"url": "http://localhost:8000/api/users/"}],
-        "paths": {"/v1/ping": {"get": {"responses": {"200": {"$ref": "#/paths/~1v1~1ping/get/responses/204"}}}}},
+        "paths": {
+            "/v1/ping": {"get": {"responses": {"200": {"$ref": "#/paths/~1v1~1ping/get/responses/204"}}}}
+        },
     }
     doc = namespace_document(spec, "Users")
     assert list(doc["paths"]) == ["/api/users/v1/ping"]

@@ -6,9 +6,8 @@ import json
 import logging
 
 import pytest
-from flask.testing import FlaskClient
-
 from docs_service.observability import JsonFormatter
+from flask.testing import FlaskClient
 
 
 def test_request_id_is_kept(client: FlaskClient) -> None:
@@ -31,5 +30,20 @@ def test_one_json_line_per_request(client: FlaskClient, caplog: pytest.LogCaptur
     records = [r for r in caplog.records if r.name == "docs_service.access"]
     assert len(records) == 1
     line = json.loads(JsonFormatter().format(records[0]))
-    assert set(line) == {"ts", "level", "logger", "msg", "request_id", "method", "path", "status", "duration_ms"}
-    assert (line["request_id"], line["method"], line["path"], line["status"]) == ("log-me", "GET", "/docs/nowhere", 404)
+    assert set(line) == {
+        "ts",
+        "level",
+        "logger",
+        "msg",
+        "request_id",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+    }
+    assert (line["request_id"], line["method"], line["path"], line["status"]) == (
+        "log-me",
+        "GET",
+        "/docs/nowhere",
+        404,
+    )
