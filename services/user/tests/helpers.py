@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD
+
+T = TypeVar("T")
 
 SIGNING_KEY = "test-signing-key-0123456789abcdef0123456789"
 SERVICE_ID = "hours"
@@ -60,3 +64,20 @@ def assert_oauth2_error(response: Any, status: int, error: str) -> dict[str, Any
     if status == 401:
         assert response.headers["WWW-Authenticate"].startswith("Basic ")
     return body
+
+
+def run_together(*calls: Callable[[], T]) -> list[T]:
+    """Run ``calls`` in threads released at the same instant; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], T]) -> None:
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
         },
         HTTP_ERROR_SCHEMA=PROBLEM_SCHEMA,
         VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
+        VALIDATION_ERROR_STATUS_CODE=400,  # as the hours service (DRF) answers
         **ARGON2_DEFAULTS,
     )
     app.config.update(overrides)

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_DATABASE_URL = "postgresql://users:users@localhost:5432/users"
 DEV_JWT_SIGNING_KEY = "dev-only-signing-key-change-me-0123456789"
-DEV_INTROSPECTION_CLIENT_SECRET = "dev-only-introspection-secret"  # noqa: S105 - refused in production
+DEV_INTROSPECTION_CLIENT_SECRET = "dev-introspection-secret"  # noqa: S105 - refused in production
 MIN_SIGNING_KEY_BYTES = 32
 
 

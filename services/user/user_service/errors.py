@@ -32,6 +32,7 @@ class ServiceError(Exception):
 
     status = 400
     slug: str | None = None
+    title: str | None = None
 
     def __init__(self, detail: str, *, errors: Mapping[str, list[str]] | None = None) -> None:
         super().__init__(detail)
@@ -40,13 +41,15 @@ class ServiceError(Exception):
 
 
 class ValidationFailed(ServiceError):
-    status = 422
+    status = 400
     slug = "validation-error"
+    title = "Validation failed"
 
 
 class Conflict(ServiceError):
     status = 409
     slug = "conflict"
+    title = "Conflict"
 
 
 class NotFound(ServiceError):
@@ -87,12 +90,13 @@ def problem(
     detail: str | None = None,
     *,
     slug: str | None = None,
+    title: str | None = None,
     errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_PREFIX + slug if slug else "about:blank",
-        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
         "status": status,
     }
     if detail:
@@ -152,8 +156,9 @@ def handle_apiflask_error(error: HTTPError) -> Response:
             return oauth2_error_response(OAuth2Error("invalid_request", _first_message(errors)))
         return problem(
             error.status_code,
-            "The request did not validate.",
-            slug="validation-error",
+            "The request is not valid.",
+            slug=ValidationFailed.slug,
+            title=ValidationFailed.title,
             errors=errors,
             headers=headers,
         )
@@ -177,7 +182,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_service_error(error: ServiceError) -> Response:
-    return problem(error.status, error.detail, slug=error.slug, errors=error.errors)
+    return problem(error.status, error.detail, slug=error.slug, title=error.title, errors=error.errors)
 
 
 def handle_unexpected(error: Exception) -> Response:
