@@ -47,6 +47,14 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class OnlyWithTraceback(logging.Filter):
+    """For ``django.request``: our request line already reports every status; keep only
+    the records that carry a traceback (errors outside DRF's handler)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is not None
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: ts, level, logger, msg, request_id, then any extras."""
 
@@ -82,15 +90,15 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {"request_id": {"()": RequestIdFilter}, "with_traceback": {"()": OnlyWithTraceback}},
         "formatters": {"default": formatter},
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": level},
         "loggers": {
             # Django's own loggers propagate to root; the request line is ours, so
-            # django.request (which repeats 4xx/5xx) and django.server stay quiet.
+            # django.request (which repeats 4xx/5xx) only speaks with a traceback.
             "django": {"level": level, "propagate": True},
-            "django.request": {"level": "ERROR", "propagate": True},
+            "django.request": {"level": "ERROR", "propagate": True, "filters": ["with_traceback"]},
             "django.server": {"level": "ERROR", "propagate": True},
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},

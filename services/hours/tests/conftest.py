@@ -1,0 +1,119 @@
+"""Fixtures for the whole suite: Postgres from the timekeeper plugin, a stub user service,
+principals with tokens, and API clients."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from hours_service.auth import Principal
+from rest_framework.test import APIClient
+
+from tests.factories import PrincipalFactory
+from tests.user_service_stub import CLIENT_ID, CLIENT_SECRET, UserServiceStub
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(postgresql_server: Any) -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    db.update(
+        HOST=postgresql_server.host,
+        PORT=postgresql_server.port,
+        USER=postgresql_server.user,
+        PASSWORD="",
+        NAME="hours",
+        CONN_MAX_AGE=0,
+    )
+
+
+@pytest.fixture(scope="session")
+def user_service() -> Iterator[UserServiceStub]:
+    stub = UserServiceStub().start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture(autouse=True)
+def _point_at_user_service(user_service: UserServiceStub, settings: Any) -> Iterator[None]:
+    settings.USER_SERVICE_URL = user_service.url
+    settings.INTROSPECTION_CLIENT_ID = CLIENT_ID
+    settings.INTROSPECTION_CLIENT_SECRET = CLIENT_SECRET
+    settings.USER_SERVICE_CONNECT_TIMEOUT = 0.5
+    settings.USER_SERVICE_READ_TIMEOUT = 0.5
+    settings.AUTH_CACHE_SECONDS = 30
+    user_service.reset()
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def active_answer(principal: Principal) -> dict[str, Any]:
+    return {
+        "active": True,
+        "sub": principal.id,
+        "username": principal.username,
+        "roles": list(principal.roles),
+        "exp": principal.exp,
+        "iat": int(time.time()),
+        "jti": secrets.token_hex(8),
+    }
+
+
+@pytest.fixture
+def token_for(user_service: UserServiceStub) -> Callable[[Principal], str]:
+    """A fresh token that the stub user service says is ``principal``'s."""
+
+    def make(principal: Principal) -> str:
+        token = secrets.token_urlsafe(24)
+        user_service.answers[token] = active_answer(principal)
+        return token
+
+    return make
+
+
+@pytest.fixture
+def user() -> Principal:
+    return PrincipalFactory(id="ada-id", username="ada")
+
+
+@pytest.fixture
+def other_user() -> Principal:
+    return PrincipalFactory(id="bob-id", username="bob")
+
+
+@pytest.fixture
+def admin() -> Principal:
+    return PrincipalFactory(id="root-id", username="root", roles=("user", "admin"))
+
+
+@pytest.fixture
+def auth_headers(user: Principal, token_for: Callable[[Principal], str]) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_for(user)}"}
+
+
+@pytest.fixture
+def client() -> APIClient:
+    """An API client without credentials."""
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(token_for: Callable[[Principal], str]) -> Callable[[Principal], APIClient]:
+    def make(principal: Principal) -> APIClient:
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(principal)}")
+        return api
+
+    return make
+
+
+@pytest.fixture
+def api(client_for: Callable[[Principal], APIClient], user: Principal) -> APIClient:
+    """An API client that calls as ``user``."""
+    return client_for(user)

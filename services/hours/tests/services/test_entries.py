@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from hours_service.errors import Conflict, NotFound, ValidationFailed
+from hours_service.timesheets.services import (
+    OverlappingEntry,
+    TimerRunning,
+    entry_create,
+    entry_update,
+    project_create,
+    project_delete,
+    project_update,
+)
+
+from tests.factories import BASE, EntryFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+HOUR = timedelta(hours=1)
+
+
+def test_create_defaults_billable_from_the_project(user):
+    project = ProjectFactory(owner_id=user.id, billable=False)
+    entry = entry_create(user=user, started_at=BASE, ended_at=BASE + HOUR, project_id=project.pk)
+    assert entry.billable is False
+    assert entry.user_id == user.id
+    assert entry_create(user=user, started_at=BASE + HOUR, ended_at=BASE + 2 * HOUR).billable is True
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (BASE, BASE, "ended_at"),
+        (BASE, BASE - HOUR, "ended_at"),
+        (BASE, BASE + timedelta(hours=24, minutes=1), "ended_at"),
+    ],
+)
+def test_bad_times_are_400_on_the_field(user, start, end, field):
+    with pytest.raises(ValidationFailed) as info:
+        entry_create(user=user, started_at=start, ended_at=end)
+    assert field in info.value.extra["errors"]
+
+
+def test_no_start_in_the_future(user):
+    with pytest.raises(ValidationFailed) as info:
+        entry_create(user=user, started_at=timezone.now() + timedelta(minutes=30))
+    assert "started_at" in info.value.extra["errors"]
+
+
+def test_overlap_names_the_conflicting_entry(user):
+    first = entry_create(user=user, started_at=BASE, ended_at=BASE + 2 * HOUR)
+    with pytest.raises(OverlappingEntry) as info:
+        entry_create(user=user, started_at=BASE + HOUR, ended_at=BASE + 3 * HOUR)
+    assert info.value.status == 409
+    assert info.value.extra["conflicting_entry"]["id"] == first.pk
+    assert str(first.pk) in info.value.detail
+
+
+def test_a_second_running_entry_is_a_running_timer_conflict(user):
+    running = entry_create(user=user, started_at=BASE)
+    with pytest.raises(TimerRunning) as info:
+        entry_create(user=user, started_at=BASE - timedelta(days=1))
+    assert info.value.extra["conflicting_entry"]["id"] == running.pk
+
+
+def test_another_users_project_is_not_found(user, other_user):
+    theirs = ProjectFactory(owner_id=other_user.id)
+    with pytest.raises(NotFound) as info:
+        entry_create(user=user, started_at=BASE, ended_at=BASE + HOUR, project_id=theirs.pk)
+    assert info.value.detail == f"No project {theirs.pk}."
+
+
+def test_archived_project_takes_no_new_entries(user):
+    project = ProjectFactory(owner_id=user.id, archived=True)
+    with pytest.raises(ValidationFailed) as info:
+        entry_create(user=user, started_at=BASE, ended_at=BASE + HOUR, project_id=project.pk)
+    assert "project" in info.value.extra["errors"]
+
+
+def test_update_moves_an_entry_and_keeps_the_rules(user):
+    entry = entry_create(user=user, started_at=BASE, ended_at=BASE + HOUR)
+    other = entry_create(user=user, started_at=BASE + 2 * HOUR, ended_at=BASE + 3 * HOUR)
+    entry = entry_update(entry=entry, user=user, data={"ended_at": BASE + 2 * HOUR, "tags": ["x"]})
+    entry.refresh_from_db()
+    assert entry.ended_at == BASE + 2 * HOUR
+    assert entry.tags == ["x"]
+    with pytest.raises(OverlappingEntry) as info:
+        entry_update(entry=entry, user=user, data={"ended_at": BASE + 150 * timedelta(minutes=1)})
+    assert info.value.extra["conflicting_entry"]["id"] == other.pk
+    with pytest.raises(ValidationFailed):
+        entry_update(entry=entry, user=user, data={"started_at": BASE + 3 * HOUR})
+
+
+def test_update_can_clear_and_set_the_project(user, other_user):
+    mine = ProjectFactory(owner_id=user.id)
+    entry = entry_create(user=user, started_at=BASE, ended_at=BASE + HOUR, project_id=mine.pk)
+    assert entry_update(entry=entry, user=user, data={"project": None}).project is None
+    with pytest.raises(NotFound):
+        entry_update(entry=entry, user=user, data={"project": ProjectFactory(owner_id=other_user.id).pk})
+
+
+def test_project_names_conflict_case_insensitively(user):
+    first = project_create(user=user, name="Website")
+    with pytest.raises(Conflict) as info:
+        project_create(user=user, name="website")
+    assert info.value.extra["conflicting_project"]["id"] == first.pk
+    second = project_create(user=user, name="Shop")
+    with pytest.raises(Conflict):
+        project_update(project=second, data={"name": "WEBSITE"})
+
+
+def test_a_project_with_entries_is_archived_not_deleted(user):
+    project = ProjectFactory(owner_id=user.id)
+    EntryFactory(user_id=user.id, project=project)
+    with pytest.raises(Conflict):
+        project_delete(project=project)
+    project_delete(project=ProjectFactory(owner_id=user.id))
