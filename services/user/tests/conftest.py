@@ -14,8 +14,8 @@ from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy import text
 
 from tests.factories import user_create
-from tests.helpers import FAST_ARGON2, SERVICE_ID, SERVICE_SECRET, SIGNING_KEY, basic, bearer, login
-from user_service import create_app, db
+from tests.helpers import SERVICE_ID, SERVICE_SECRET, SIGNING_KEY, basic, bearer, login, make_app
+from user_service import db
 from user_service.config import Settings
 from user_service.models import Base, User
 
@@ -44,10 +44,6 @@ def settings(database_url: str) -> Settings:
         admin_email=None,
         admin_password=None,
     )
-
-
-def make_app(settings: Settings, **config: Any) -> APIFlask:
-    return create_app({"SETTINGS": settings, "TESTING": True, **FAST_ARGON2, **config})
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from tests.conftest import make_app
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, make_app
 
 
 def test_live(client):

@@ -43,7 +43,6 @@ def _verify_access_token(token: str) -> AccessContext | None:
     return selectors.access_token_verify(session=get_session(), token=token)
 
 
-@bearer.error_processor
 def _bearer_error(error: HTTPError) -> Response:
     challenge = f'Bearer realm="{REALM}"'
     if error.status_code == 401 and g.get("bearer_offered"):
@@ -55,6 +54,9 @@ def _bearer_error(error: HTTPError) -> Response:
     else:
         detail = "This needs an access token."
     return problem(error.status_code, detail, headers={"WWW-Authenticate": challenge})
+
+
+bearer.error_processor(_bearer_error)  # apiflask's decorator returns None: register, keep the name
 
 
 def current_access() -> AccessContext:
@@ -88,6 +90,8 @@ def _verify_service(client_id: str, secret: str) -> str | None:
     return client_id if id_ok and secret_ok else None
 
 
-@service_auth.error_processor
 def _service_error(_error: HTTPError) -> Response:
     return oauth2_error_response(OAuth2Error("invalid_client", "Client authentication failed.", status=401))
+
+
+service_auth.error_processor(_service_error)
