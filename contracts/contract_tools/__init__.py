@@ -1,0 +1,4 @@
+"""Tools for contracts/: export the services' OpenAPI documents, check for breaking changes.
+
+Dev-only, like ``timekeeper_dev``: nothing deployed imports this package.
+"""

@@ -1,0 +1,63 @@
+"""The committed specs are what the code generates, and valid OpenAPI 3.1."""
+
+from __future__ import annotations
+
+import difflib
+import json
+
+import pytest
+
+from contract_tools import export
+
+SERVICES = sorted(export.SPECS)
+
+
+@pytest.fixture(scope="module", params=SERVICES)
+def service(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def generated(service: str) -> dict:
+    return export.generate(service)
+
+
+def test_committed_spec_is_what_the_code_generates(service: str, generated: dict) -> None:
+    path = export.spec_path(service)
+    assert path.exists(), f"contracts/{path.name} is missing: run `{export.REGENERATE}` and commit it"
+    committed, fresh = path.read_text(), export.canonical(generated)
+    if committed != fresh:
+        diff = "".join(
+            difflib.unified_diff(
+                committed.splitlines(keepends=True),
+                fresh.splitlines(keepends=True),
+                f"committed contracts/{path.name}",
+                "generated from the code",
+                n=2,
+            )
+        )
+        pytest.fail(
+            f"contracts/{path.name} is out of date with the {service} service's code.\n"
+            f"Run `{export.REGENERATE}` and commit the result "
+            f"(check it with `make contracts-breaking`).\n{diff[:6000]}",
+            pytrace=False,
+        )
+
+
+def test_committed_spec_is_valid_openapi_31(service: str) -> None:
+    export.validate(json.loads(export.spec_path(service).read_text()))
+
+
+def test_committed_spec_is_canonical(service: str) -> None:
+    """Sorted keys and one layout, so that a diff of the file is a diff of the contract."""
+    text = export.spec_path(service).read_text()
+    assert text == export.canonical(json.loads(text)), f"run `{export.REGENERATE}`"
+
+
+def test_validate_refuses_anything_but_openapi_31() -> None:
+    document = json.loads(export.spec_path("users").read_text())
+    with pytest.raises(ValueError, match=r"OpenAPI 3\.1"):
+        export.validate({**document, "openapi": "3.0.3"})
+    broken = {**document, "paths": {"/x": {"get": {"responses": {"200": {"description": 1}}}}}}
+    with pytest.raises(Exception):  # noqa: B017 - the validator's own error type
+        export.validate(broken)
