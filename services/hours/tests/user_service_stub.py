@@ -10,6 +10,7 @@ makes it misbehave: ``slow`` (sleeps past the read timeout), ``error`` (500),
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -67,10 +68,8 @@ class UserServiceStub:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (the timeout tests)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)  # the client may have given up (the timeout tests)
 
             def do_GET(self) -> None:
                 stub.calls.append(Call(self.path, None, dict(self.headers)))

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import BASE, EntryFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/hours/v1/entries"
+HOUR = timedelta(hours=1)
+
+
+def iso(moment):
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def create(api, **fields):
+    return api.post(URL, {"started_at": iso(BASE), "ended_at": iso(BASE + HOUR), **fields}, format="json")
+
+
+def test_create_and_read_back(api, user):
+    project = ProjectFactory(owner_id=user.id, name="Website")
+    response = create(api, project=project.pk, description="landing page", tags=["design", "design", " web "])
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["user"] == user.id
+    assert body["project"] == project.pk
+    assert body["project_name"] == "Website"
+    assert body["duration_seconds"] == 3600
+    assert body["running"] is False
+    assert body["tags"] == ["design", "web"]
+    assert api.get(f"{URL}/{body['id']}").json() == body
+
+
+def test_overlap_is_409_naming_the_entry(api, user):
+    first = create(api).json()
+    response = create(api, started_at=iso(BASE + HOUR / 2), ended_at=iso(BASE + 2 * HOUR))
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "urn:timekeeper:problem:overlapping-entry"
+    assert body["conflicting_entry"]["id"] == first["id"]
+    assert str(first["id"]) in body["detail"]
+
+
+def test_rules_answer_400_on_the_field(api):
+    response = create(api, ended_at=iso(BASE - HOUR))
+    assert response.status_code == 400
+    assert response.json()["type"] == "urn:timekeeper:problem:validation-error"
+    assert "ended_at" in response.json()["errors"]
+    assert create(api, ended_at=iso(BASE + 25 * HOUR)).status_code == 400
+
+
+def test_list_filters(api, user):
+    project = ProjectFactory(owner_id=user.id)
+    EntryFactory(user_id=user.id, started_at=BASE, ended_at=BASE + HOUR, tags=["a"], project=project)
+    EntryFactory(user_id=user.id, started_at=BASE + 2 * HOUR, ended_at=BASE + 3 * HOUR, billable=False)
+    EntryFactory(user_id=user.id, started_at=BASE + 4 * HOUR, ended_at=None, tags=["a", "b"])
+    EntryFactory(user_id="someone-else", started_at=BASE, ended_at=BASE + HOUR)
+
+    def ids(**params):
+        response = api.get(URL, params)
+        assert response.status_code == 200, response.json()
+        return [e["started_at"] for e in response.json()["results"]]
+
+    assert len(ids()) == 3
+    assert len(ids(tag="a")) == 2
+    assert len(ids(billable="false")) == 1
+    assert len(ids(running="true")) == 1
+    assert len(ids(project=project.pk)) == 1
+    # from/to select the entries that overlap the range
+    assert len(ids(**{"from": iso(BASE + HOUR / 2), "to": iso(BASE + 2 * HOUR + HOUR / 2)})) == 2
+    assert len(ids(**{"from": iso(BASE + 10 * HOUR)})) == 1  # the running one
+    assert ids(ordering="started_at") == sorted(ids())
+    assert ids() == sorted(ids(), reverse=True)
+
+
+def test_pagination(api, user):
+    for n in range(5):
+        EntryFactory(user_id=user.id, started_at=BASE + 2 * n * HOUR)
+    body = api.get(URL, {"page_size": 2, "page": 2}).json()
+    assert body["count"] == 5
+    assert len(body["results"]) == 2
+    assert body["next"] and body["previous"]
+    assert api.get(URL, {"page": 9}).status_code == 404
+
+
+def test_patch_and_delete(api, user):
+    entry = EntryFactory(user_id=user.id, started_at=BASE, ended_at=BASE + HOUR)
+    response = api.patch(
+        f"{URL}/{entry.pk}", {"description": "fixed", "ended_at": iso(BASE + 2 * HOUR)}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["duration_seconds"] == 7200
+    assert api.delete(f"{URL}/{entry.pk}").status_code == 204
+    assert api.get(f"{URL}/{entry.pk}").status_code == 404
+
+
+def test_another_users_entry_is_404_for_every_operation(api, other_user):
+    theirs = EntryFactory(user_id=other_user.id)
+    for response in (
+        api.get(f"{URL}/{theirs.pk}"),
+        api.patch(f"{URL}/{theirs.pk}", {"description": "mine now"}, format="json"),
+        api.delete(f"{URL}/{theirs.pk}"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["detail"] == f"No entry {theirs.pk}."
+
+
+def test_another_users_project_is_404_without_a_leak(api, other_user):
+    theirs = ProjectFactory(owner_id=other_user.id, name="Secret plan")
+    response = create(api, project=theirs.pk)
+    assert response.status_code == 404
+    assert "Secret" not in response.content.decode()
+    missing = create(api, project=theirs.pk + 1000)
+    assert response.json()["detail"].replace(str(theirs.pk), "N") == missing.json()["detail"].replace(
+        str(theirs.pk + 1000), "N"
+    )
+
+
+def test_admin_reads_anyone_with_user_param(client_for, admin, user):
+    EntryFactory(user_id=user.id)
+    admin_api = client_for(admin)
+    assert admin_api.get(URL).json()["count"] == 0
+    assert admin_api.get(URL, {"user": user.id}).json()["count"] == 1
+
+
+def test_non_admin_may_not_read_others(api, user, other_user):
+    response = api.get(URL, {"user": other_user.id})
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert api.get(URL, {"user": user.id}).status_code == 200

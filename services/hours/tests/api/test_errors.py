@@ -1,0 +1,124 @@
+"""Bad input of every kind is a 4xx problem+json, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ENTRIES = "/api/hours/v1/entries"
+GOOD = {"started_at": "2024-05-06T08:00:00Z", "ended_at": "2024-05-06T09:00:00Z"}
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["type"]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"started_at": "yesterday"}, "started_at"),
+        ({"started_at": "2024-13-45T25:61:00Z"}, "started_at"),
+        ({"started_at": "2024-05-06T08:00:00"}, "started_at"),  # no offset
+        ({"started_at": 1715000000}, "started_at"),
+        ({"started_at": None}, "started_at"),
+        ({"ended_at": ["2024-05-06T09:00:00Z"]}, "ended_at"),
+        ({"project": "abc"}, "project"),
+        ({"project": 2**70}, "project"),
+        ({"project": 0}, "project"),
+        ({"billable": "maybe"}, "billable"),
+        ({"tags": "not-a-list"}, "tags"),
+        ({"tags": ["x" * 41]}, "tags.0"),
+        ({"tags": [{"a": 1}]}, "tags.0"),
+        ({"tags": ["t"] * 21}, "tags"),
+        ({"description": "nul\x00byte"}, "description"),
+        ({"description": {"nested": True}}, "description"),
+    ],
+)
+def test_wrong_types_are_validation_problems(api, changes, field):
+    body = assert_problem(api.post(ENTRIES, {**GOOD, **changes}, format="json"), 400)
+    assert body["type"] == "urn:timekeeper:problem:validation-error"
+    assert field in body["errors"], body["errors"]
+
+
+def test_missing_required_field(api):
+    body = assert_problem(api.post(ENTRIES, {}, format="json"), 400)
+    assert "started_at" in body["errors"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"{not json", b"[1, 2]", b'"a string"', b"null", b"\xff\xfe"],
+)
+def test_malformed_bodies(api, payload):
+    assert_problem(api.post(ENTRIES, payload, content_type="application/json"), 400)
+
+
+def test_unsupported_media_type(api):
+    assert_problem(api.post(ENTRIES, "started_at=x", content_type="application/x-www-form-urlencoded"), 415)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "not-a-date"},
+        {"to": "2024-02-30T00:00:00Z"},
+        {"from": "2024-05-07T00:00:00Z", "to": "2024-05-06T00:00:00Z"},
+        {"project": "x"},
+        {"running": "perhaps"},
+        {"ordering": "password"},
+    ],
+)
+def test_bad_query_params(api, params):
+    body = assert_problem(api.get(ENTRIES, params), 400)
+    assert body["errors"]
+
+
+def test_huge_ids_in_the_path_are_404(api):
+    assert_problem(api.get(f"{ENTRIES}/{2**70}"), 404)
+    assert_problem(api.get(f"/api/hours/v1/projects/{2**70}"), 404)
+
+
+def test_unknown_url_is_a_404_problem(api):
+    body = assert_problem(api.get("/api/hours/v1/nothing-here"), 404)
+    assert body["type"] == "about:blank"
+    assert body["title"] == "Not Found"
+    assert body["instance"] == "/api/hours/v1/nothing-here"
+
+
+def test_wrong_method_is_a_405_problem(api):
+    response = api.put(ENTRIES, GOOD, format="json")
+    assert_problem(response, 405)
+    assert set(response["Allow"].split(", ")) >= {"GET", "POST"}
+    assert_problem(api.post("/api/hours/v1/timer/current", {}, format="json"), 405)
+    assert_problem(api.get("/api/hours/v1/timer/start"), 405)
+
+
+def test_unauthenticated_is_401_problem(client):
+    body = assert_problem(client.get(ENTRIES), 401)
+    assert body["type"] == "about:blank"
+
+
+def test_an_unexpected_error_is_a_500_problem(api, monkeypatch):
+    from hours_service.timesheets import selectors
+
+    def boom(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "entry_running", boom)
+    body = assert_problem(api.get("/api/hours/v1/timer/current"), 500)
+    assert "boom" not in body.get("detail", "")
+
+
+def test_handler500_outside_drf(rf):
+    from hours_service.errors import handler500
+
+    response = handler500(rf.get("/x"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
