@@ -43,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     app.config.update(
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=64 * 1024,
-        SERVERS=[{"url": "/", "description": "the gateway (or the service itself)"}],
+        SERVERS=[{"url": "/"}],  # the same paths at the gateway and on the service itself
         DESCRIPTION="Accounts and OAuth2 tokens. Log in with **Authorize** (password flow).",
         SECURITY_SCHEMES={
             BEARER_SCHEME_NAME: {

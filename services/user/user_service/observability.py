@@ -28,7 +28,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from user_service.config import Settings
 
 REQUEST_ID_HEADER = "X-Request-Id"
-_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _STANDARD_RECORD_KEYS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 request_logger = logging.getLogger("user_service.request")
@@ -65,9 +65,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+class _ServiceHandler(logging.StreamHandler):
+    """Ours, so that configuring again replaces it and leaves other handlers (pytest's) alone."""
+
+
 def configure_logging(settings: Settings) -> None:
     """Route every logger through one stderr handler in the configured format."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _ServiceHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
@@ -76,7 +80,7 @@ def configure_logging(settings: Settings) -> None:
             logging.Formatter("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
         )
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _ServiceHandler)] + [handler]
     root.setLevel(settings.log_level)
 
 
@@ -84,7 +88,7 @@ def configure_logging(settings: Settings) -> None:
 def _begin_request() -> None:
     g.started = time.perf_counter()
     offered = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = offered if _SANE_REQUEST_ID.match(offered) else uuid.uuid4().hex
+    g.request_id = offered if _SANE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
 
 
 def _finish_request(response: Response) -> Response:

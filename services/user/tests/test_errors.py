@@ -1,0 +1,65 @@
+"""Every error is problem+json (RFC 9457), whatever raised it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import assert_problem, make_app
+
+REGISTER = "/api/users/v1/users"
+
+
+def test_unknown_path_is_404_problem(client):
+    body = assert_problem(client.get("/api/users/v1/nothing-here"), 404)
+    assert body["instance"] == "/api/users/v1/nothing-here"
+    assert body["title"] == "Not Found"
+
+
+def test_wrong_method_is_405_problem_with_allow(client):
+    response = client.delete(REGISTER)
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+@pytest.mark.parametrize("body", ['{"username": ', "{'single': 'quotes'}", "\xff\xfe", "nul\x00"])
+def test_malformed_json_is_400_problem(client, body):
+    response = client.post(REGISTER, data=body.encode("latin-1"), content_type="application/json")
+    problem = assert_problem(response, 400, "malformed-request")
+    assert problem["detail"] == "The request body is not valid JSON."
+
+
+@pytest.mark.parametrize("body", ["[]", '"text"', "42", "null"])
+def test_json_that_is_not_an_object_is_400_problem(client, body):
+    response = client.post(REGISTER, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+def test_form_sent_to_a_json_endpoint_is_400_problem(client):
+    response = client.post(REGISTER, data={"username": "ada"})
+    assert_problem(response, 400, "validation-error")
+
+
+def test_validation_error_lists_fields(client):
+    body = assert_problem(client.post(REGISTER, json={"username": "x"}), 400, "validation-error")
+    assert set(body["errors"]) == {"username", "email", "password"}
+    assert body["title"] == "Validation failed"
+
+
+def test_too_large_body_is_413_problem(client):
+    response = client.post(REGISTER, data="x" * (65 * 1024), content_type="application/json")
+    assert_problem(response, 413)
+
+
+def test_unexpected_error_is_500_problem_and_logged(settings, caplog):
+    app = make_app(settings)
+
+    @app.get("/api/users/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    response = app.test_client().get("/api/users/v1/boom")
+    body = assert_problem(response, 500)
+    assert "kaput" not in response.get_data(as_text=True)
+    assert body["detail"] == "The server could not answer this request."
+    assert any(r.name == "user_service.errors" and r.exc_info for r in caplog.records)

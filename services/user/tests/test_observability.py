@@ -1,0 +1,104 @@
+"""One JSON log line per request, and X-Request-Id taken or made, and returned."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from user_service.config import Settings
+from user_service.observability import JsonFormatter, RequestIdFilter, configure_logging
+
+LIVE = "/api/users/health/live"
+
+
+def request_records(caplog):
+    return [r for r in caplog.records if r.name == "user_service.request"]
+
+
+def test_request_id_is_taken_and_returned(client, caplog):
+    caplog.set_level(logging.INFO)
+    response = client.get(LIVE, headers={"X-Request-Id": "abc-123.def"})
+    assert response.headers["X-Request-Id"] == "abc-123.def"
+    assert request_records(caplog)[-1].request_id == "abc-123.def"
+
+
+@pytest.mark.parametrize("offered", [None, "", "has spaces", "x" * 129, 'quote"s', "tab\there"])
+def test_request_id_is_made_when_missing_or_odd(client, offered):
+    headers = {"X-Request-Id": offered} if offered is not None else {}
+    made = client.get(LIVE, headers=headers).headers["X-Request-Id"]
+    assert len(made) == 32
+    assert int(made, 16) >= 0
+
+
+def test_errors_carry_the_request_id_too(client):
+    response = client.get("/nowhere", headers={"X-Request-Id": "r1"})
+    assert response.status_code == 404
+    assert response.headers["X-Request-Id"] == "r1"
+
+
+def test_one_json_line_per_request(client, caplog):
+    caplog.set_level(logging.INFO)
+    client.post("/api/users/v1/users?x=1", json={}, headers={"X-Request-Id": "req-7"})
+    [record] = request_records(caplog)
+    line = json.loads(JsonFormatter().format(record))
+    assert {
+        "ts",
+        "level",
+        "logger",
+        "msg",
+        "request_id",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+    } <= line.keys()
+    assert line["msg"] == "request"
+    assert line["request_id"] == "req-7"
+    assert line["method"] == "POST"
+    assert line["path"] == "/api/users/v1/users"
+    assert line["status"] == 400
+    assert isinstance(line["duration_ms"], float)
+
+
+def test_logs_inside_a_request_carry_its_id(app, client, caplog):
+    caplog.set_level(logging.INFO)
+    client.post(
+        "/api/users/v1/users",
+        json={"username": "ada", "email": "a@b.example", "password": "x" * 12},
+        headers={"X-Request-Id": "req-8"},
+    )
+    created = [r for r in caplog.records if r.getMessage() == "user created"]
+    assert created and created[0].request_id == "req-8"
+
+
+def test_json_formatter_outside_requests_and_with_exceptions():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.getLogger("x").makeRecord(
+            "x", logging.ERROR, __file__, 1, "failed %s", ("here",), None
+        )
+        import sys
+
+        record.exc_info = sys.exc_info()
+    RequestIdFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["msg"] == "failed here"
+    assert line["request_id"] is None
+    assert "ValueError: boom" in line["exc_info"]
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_configure_logging(log_format):
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging(Settings(log_format=log_format, log_level="WARNING"))
+        [handler] = [h for h in root.handlers if h.formatter and h not in saved[0]]
+        assert isinstance(handler.formatter, JsonFormatter) is (log_format == "json")
+        assert root.level == logging.WARNING
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
