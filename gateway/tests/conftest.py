@@ -22,13 +22,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from stubs import StubUpstream
-from werkzeug.serving import make_server
-
 from docs_service import create_app
 from docs_service.config import Settings
+from stubs import StubUpstream
 from timekeeper_dev.net import free_port, wait_for_port
 from timekeeper_dev.traefik import traefik_bin
+from werkzeug.serving import make_server
 
 TRAEFIK_DIR = Path(__file__).resolve().parents[1] / "traefik"
 ALLOWED_ORIGIN = "http://app.example.test"
@@ -58,10 +57,9 @@ class Gateway:
     def internal_url(self) -> str:
         return f"http://127.0.0.1:{self.internal_port}"
 
-    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
-        kwargs.setdefault("timeout", 10)
+    def request(self, method: str, path: str, *, timeout: float = 10, **kwargs: object) -> requests.Response:
         kwargs.setdefault("allow_redirects", False)
-        return requests.request(method, f"{self.url}{path}", **kwargs)  # type: ignore[arg-type]
+        return requests.request(method, f"{self.url}{path}", timeout=timeout, **kwargs)  # type: ignore[arg-type]
 
     def get(self, path: str, **kwargs: object) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -168,7 +166,10 @@ def docs_url(users_stub: StubUpstream, hours_stub: StubUpstream) -> Iterator[str
 
 @pytest.fixture(scope="session")
 def gateway(
-    tmp_path_factory: pytest.TempPathFactory, users_stub: StubUpstream, hours_stub: StubUpstream, docs_url: str
+    tmp_path_factory: pytest.TempPathFactory,
+    users_stub: StubUpstream,
+    hours_stub: StubUpstream,
+    docs_url: str,
 ) -> Iterator[Gateway]:
     env = gateway_env(users_stub.url, hours_stub.url, docs_url)
     with running_gateway(tmp_path_factory.mktemp("gateway"), env) as gw:
@@ -190,6 +191,8 @@ def hours_down(
     """A gateway (and docs service) for which the hours service is down."""
     with (
         running_docs_service(spec_settings(users_stub.url, dead_url)) as docs,
-        running_gateway(tmp_path_factory.mktemp("hours-down"), gateway_env(users_stub.url, dead_url, docs)) as gw,
+        running_gateway(
+            tmp_path_factory.mktemp("hours-down"), gateway_env(users_stub.url, dead_url, docs)
+        ) as gw,
     ):
         yield gw

@@ -10,7 +10,11 @@ from conftest import Gateway
 def _entries_for(gateway: Gateway, request_id: str, timeout: float = 5.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     while True:
-        entries = [e for e in gateway.access_entries() if request_id in (e.get("request_X-Request-Id"), e.get("downstream_X-Request-Id"))]
+        entries = [
+            e
+            for e in gateway.access_entries()
+            if request_id in (e.get("request_X-Request-Id"), e.get("downstream_X-Request-Id"))
+        ]
         if entries or time.monotonic() > deadline:
             return entries
         time.sleep(0.05)

@@ -23,7 +23,9 @@ def test_allowed_origin_gets_cors_headers(gateway: Gateway, origin: str) -> None
     _assert_cors_for(response, origin)
 
 
-@pytest.mark.parametrize("origin", [FOREIGN_ORIGIN, "null", f"{ALLOWED_ORIGIN}.evil.test", "http://app.example.test:8080"])
+@pytest.mark.parametrize(
+    "origin", [FOREIGN_ORIGIN, "null", f"{ALLOWED_ORIGIN}.evil.test", "http://app.example.test:8080"]
+)
 def test_foreign_origin_gets_no_allow_origin(gateway: Gateway, origin: str) -> None:
     response = gateway.get("/api/hours/v1/entries/1", headers={"Origin": origin})
     assert response.status_code == 200

@@ -18,7 +18,10 @@ LIMITS = {
 
 @pytest.fixture
 def limited(
-    start_gateway: Callable[[dict[str, str]], Gateway], users_stub: StubUpstream, hours_stub: StubUpstream, docs_url: str
+    start_gateway: Callable[[dict[str, str]], Gateway],
+    users_stub: StubUpstream,
+    hours_stub: StubUpstream,
+    docs_url: str,
 ) -> Gateway:
     """A gateway of its own: the rate limiter's buckets live in its process."""
     return start_gateway(gateway_env(users_stub.url, hours_stub.url, docs_url, **LIMITS))
@@ -26,7 +29,9 @@ def limited(
 
 def _login(gw: Gateway) -> int:
     form = {"grant_type": "password", "username": "demo", "password": "wrong"}
-    return gw.request("POST", "/api/users/v1/token", data=form, headers={"Origin": ALLOWED_ORIGIN}).status_code
+    return gw.request(
+        "POST", "/api/users/v1/token", data=form, headers={"Origin": ALLOWED_ORIGIN}
+    ).status_code
 
 
 def test_token_endpoint_is_rate_limited_with_retry_after(limited: Gateway) -> None:
@@ -42,7 +47,9 @@ def test_token_endpoint_is_rate_limited_with_retry_after(limited: Gateway) -> No
 
 
 def test_register_shares_the_limit_and_other_routes_do_not(limited: Gateway) -> None:
-    register = [limited.request("POST", "/api/users/v1/users", json={"username": "u"}).status_code for _ in range(4)]
+    register = [
+        limited.request("POST", "/api/users/v1/users", json={"username": "u"}).status_code for _ in range(4)
+    ]
     assert register == [200, 200, 200, 429]
     assert _login(limited) == 429
     # Reads, other users endpoints and the hours API are not limited.

@@ -15,7 +15,15 @@ EXPECTED = {
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/users/v1/users/me", "/api/hours/v1/status/503", "/docs", "/docs/openapi.json", "/", "/nowhere", "/internal"],
+    [
+        "/api/users/v1/users/me",
+        "/api/hours/v1/status/503",
+        "/docs",
+        "/docs/openapi.json",
+        "/",
+        "/nowhere",
+        "/internal",
+    ],
 )
 def test_security_headers(gateway: Gateway, path: str) -> None:
     response = gateway.get(path)

@@ -1,0 +1,127 @@
+"""The explorer in a real browser: Debian's chromium, driven by Playwright, through Traefik."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from conftest import Gateway
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+from stubs import DEMO_USER, STUB_TOKEN
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def offsite_requests() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, offsite_requests: list[str]) -> Iterator[Page]:
+    """A fresh browser context that may reach loopback only (no CDN, no validator badge)."""
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+
+    def only_loopback(route: Route) -> None:
+        if route.request.url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        else:
+            offsite_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    yield context.new_page()
+    context.close()
+
+
+def _open_explorer(page: Page, gateway: Gateway) -> None:
+    page.goto(f"{gateway.url}/docs")
+    page.wait_for_selector(".opblock")
+
+
+def _switch_to(page: Page, name: str) -> None:
+    page.select_option(".topbar select", label=name)
+    page.wait_for_selector(f".info .title:has-text('Timekeeper {name.split()[0].lower()}')")
+
+
+def test_both_specs_in_one_dropdown_and_operations_render(
+    gateway: Gateway, page: Page, offsite_requests: list[str]
+) -> None:
+    _open_explorer(page, gateway)
+    assert page.locator(".topbar select option").all_inner_texts() == ["Users API", "Hours API"]
+    assert page.locator("#explorer-status").is_hidden()
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/api/users/v1/users", "/api/users/v1/token", "/api/users/v1/users/me"} <= {
+        p.strip() for p in paths
+    }
+
+    _switch_to(page, "Hours API")
+    page.wait_for_selector(".opblock-summary-path[data-path='/api/hours/v1/entries']")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/api/hours/v1/entries", "/api/hours/v1/entries/{entry_id}"} <= {p.strip() for p in paths}
+    assert offsite_requests == []
+
+
+def test_one_login_on_the_users_spec_authorizes_try_it_out_on_the_hours_spec(
+    gateway: Gateway, page: Page, offsite_requests: list[str]
+) -> None:
+    _open_explorer(page, gateway)
+    page.click("button.authorize")
+    page.fill("#oauth_username", DEMO_USER[0])
+    page.fill("#oauth_password", DEMO_USER[1])
+    page.click(".auth-btn-wrapper button.authorize")
+    page.wait_for_selector(".auth-btn-wrapper button[aria-label='Remove authorization']")  # token issued
+    page.click(".auth-btn-wrapper button.btn-done")
+
+    def execute_entry_list() -> str:
+        _switch_to(page, "Hours API")
+        operation = page.locator(".opblock:has(.opblock-summary-path[data-path='/api/hours/v1/entries'])")
+        operation.locator(".opblock-summary").click()
+        operation.locator("button.try-out__btn").click()
+        operation.locator("button.execute").click()
+        status = operation.locator(".live-responses-table tr.response .response-col_status").first
+        status.wait_for()
+        assert status.inner_text().strip().startswith("200"), operation.inner_text()
+        return operation.locator(
+            ".live-responses-table tr.response .response-col_description"
+        ).first.inner_text()
+
+    # The stub answers 200 only with the bearer token the users spec's login obtained.
+    assert STUB_TOKEN in execute_entry_list()
+    # persistAuthorization: still logged in after a reload.
+    _open_explorer(page, gateway)
+    assert STUB_TOKEN in execute_entry_list()
+    assert offsite_requests == []
+
+
+def test_the_page_says_which_spec_is_unavailable(hours_down: Gateway, page: Page) -> None:
+    _open_explorer(page, hours_down)  # the users spec still renders its operations
+    status = page.locator("#explorer-status")
+    status.wait_for(state="visible")
+    assert "Hours API (/api/hours/openapi.json) is unavailable: HTTP 502" in status.inner_text()
+    assert "Users API" not in status.inner_text()
+    assert page.locator(".topbar select option").all_inner_texts() == ["Users API", "Hours API (unavailable)"]
