@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,16 +21,21 @@ from user_service.config import Settings
 from user_service.models import Base, User
 
 
+def _database(server: NoopExecutor, dbname: str) -> Iterator[str]:
+    with DatabaseJanitor(user=server.user, host=server.host, port=server.port, dbname=dbname):
+        yield f"postgresql://{server.user}@{server.host}:{server.port}/{dbname}"
+
+
 @pytest.fixture(scope="session")
 def database_url(postgresql_server: NoopExecutor) -> Iterator[str]:
-    janitor = DatabaseJanitor(
-        user=postgresql_server.user,
-        host=postgresql_server.host,
-        port=postgresql_server.port,
-        dbname="users_test",
-    )
-    with janitor:
-        yield f"postgresql://{postgresql_server.user}@{postgresql_server.host}:{postgresql_server.port}/users_test"
+    """The suite's database, migrated once by the ``app`` fixture."""
+    yield from _database(postgresql_server, "users_test")
+
+
+@pytest.fixture
+def empty_database_url(postgresql_server: NoopExecutor) -> Iterator[str]:
+    """A database of its own, with no tables, for tests of migrations and prestart."""
+    yield from _database(postgresql_server, f"users_empty_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
@@ -63,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "prestart":
                 prestart(app, attempts=args.attempts)
             else:
-                password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Password: ")
+                secret = app.config["SETTINGS"].admin_password
+                password = secret.get_secret_value() if secret else getpass.getpass("Password: ")
                 create_admin(username=args.username, email=args.email, password=password)
         except ServiceError as exc:
             logger.error("%s: %s", args.command, exc.detail, extra={"errors": exc.errors})

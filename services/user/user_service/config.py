@@ -61,8 +61,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _admin_all_or_nothing(self) -> Settings:
-        given = [self.admin_username, self.admin_email, self.admin_password]
-        if any(given) and not all(given):
+        # ADMIN_PASSWORD alone is the `create-admin` command's password; a name or email asks for a seed
+        if (self.admin_username or self.admin_email) and not (
+            self.admin_username and self.admin_email and self.admin_password
+        ):
             raise ValueError("ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD go together: set all or none")
         return self
 

@@ -8,6 +8,7 @@ directory so ``/internal/v1/metrics`` sums them all.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from typing import Any
 
@@ -22,7 +23,8 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
 
 # Read before any worker imports prometheus_client; a fresh directory per gunicorn master.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="user-service-metrics-")
 
 
@@ -30,3 +32,8 @@ def child_exit(_server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(_server: Any) -> None:
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -12,6 +12,7 @@ workers fork and the metrics endpoint sums all workers.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -20,10 +21,9 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
-from prometheus_client import CollectorRegistry, Counter, generate_latest, multiprocess
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from user_service.config import Settings
 
@@ -32,11 +32,6 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _STANDARD_RECORD_KEYS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 request_logger = logging.getLogger("user_service.request")
-
-INTROSPECTION_REQUESTS = Counter(
-    "timekeeper_introspection_requests",
-    "Requests to POST /internal/v1/introspect, whatever their outcome.",
-)
 
 
 # -- logging ----------------------------------------------------------------------------
@@ -113,8 +108,24 @@ def init_app(app: Flask) -> None:
 
 
 # -- metrics ----------------------------------------------------------------------------
+# prometheus_client picks in-process or multiprocess values when it is imported, and
+# gunicorn imports this package before gunicorn_conf sets PROMETHEUS_MULTIPROC_DIR: so it
+# is imported on first use, in the worker.
+@functools.cache
+def introspection_requests() -> Any:
+    from prometheus_client import Counter
+
+    return Counter(
+        "timekeeper_introspection_requests",
+        "Requests to POST /internal/v1/introspect, whatever their outcome.",
+    )
+
+
 def metrics_response() -> Response:
     """Prometheus text for this process, or for every gunicorn worker in multiprocess mode."""
+    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+
+    introspection_requests()  # listed from the start, at 0
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

@@ -16,14 +16,14 @@ from user_service.api.oauth2 import require_form_body
 from user_service.auth import service_auth
 from user_service.db import get_session
 from user_service.errors import OAuth2Error, oauth2_endpoint
-from user_service.observability import INTROSPECTION_REQUESTS
+from user_service.observability import introspection_requests
 
 bp = APIBlueprint("introspection", __name__, url_prefix="/internal/v1/introspect", enable_openapi=False)
 
 
 @bp.before_request
 def _count() -> None:
-    INTROSPECTION_REQUESTS.inc()
+    introspection_requests().inc()
 
 
 @bp.post("")

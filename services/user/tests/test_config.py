@@ -1,0 +1,110 @@
+"""Settings come from the environment only; production refuses development defaults."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from user_service.config import DEV_JWT_SIGNING_KEY, Settings
+
+STRONG_KEY = "k" * 32
+PRODUCTION = {
+    "APP_ENV": "production",
+    "DATABASE_URL": "postgresql://users:pw@db:5432/users",
+    "JWT_SIGNING_KEY": STRONG_KEY,
+    "INTROSPECTION_CLIENT_SECRET": "a-real-secret",
+}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for name in (
+        "APP_ENV",
+        "DATABASE_URL",
+        "JWT_SIGNING_KEY",
+        "INTROSPECTION_CLIENT_SECRET",
+        "ADMIN_USERNAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+    def set_env(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+
+    return set_env
+
+
+def test_development_defaults(env):
+    settings = Settings()
+    assert settings.app_env == "development"
+    assert settings.access_token_ttl_seconds == 900
+    assert settings.refresh_token_ttl_seconds == 1_209_600
+    assert (settings.jwt_issuer, settings.jwt_audience) == ("timekeeper-users", "timekeeper")
+    assert settings.log_format == "json"
+
+
+def test_reads_the_environment(env):
+    env(**PRODUCTION, ACCESS_TOKEN_TTL_SECONDS="60", LOG_FORMAT="console", INTROSPECTION_CLIENT_ID="svc")
+    settings = Settings()
+    assert settings.app_env == "production"
+    assert settings.access_token_ttl_seconds == 60
+    assert settings.log_format == "console"
+    assert settings.introspection_client_id == "svc"
+    assert settings.jwt_signing_key.get_secret_value() == STRONG_KEY
+    assert STRONG_KEY not in repr(settings)
+
+
+def test_production_with_real_secrets_starts(env):
+    env(**PRODUCTION)
+    Settings()
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"JWT_SIGNING_KEY": None}, "JWT_SIGNING_KEY"),
+        ({"JWT_SIGNING_KEY": DEV_JWT_SIGNING_KEY}, "JWT_SIGNING_KEY"),
+        ({"JWT_SIGNING_KEY": "k" * 31}, "JWT_SIGNING_KEY"),
+        ({"INTROSPECTION_CLIENT_SECRET": None}, "INTROSPECTION_CLIENT_SECRET"),
+        ({"INTROSPECTION_CLIENT_SECRET": ""}, "INTROSPECTION_CLIENT_SECRET"),
+        ({"INTROSPECTION_CLIENT_SECRET": "dev-introspection-secret"}, "INTROSPECTION_CLIENT_SECRET"),
+        ({"DATABASE_URL": None}, "DATABASE_URL"),
+    ],
+)
+def test_production_refuses_dev_defaults(env, change, complaint):
+    env(**{k: v for k, v in {**PRODUCTION, **change}.items() if v is not None})
+    with pytest.raises(ValidationError, match=complaint):
+        Settings()
+
+
+@pytest.mark.parametrize("value", ["nonsense", "prod"])
+def test_unknown_app_env_is_refused(env, value):
+    env(APP_ENV=value)
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_admin_variables_go_together(env):
+    env(ADMIN_USERNAME="root")
+    with pytest.raises(ValidationError, match="ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD"):
+        Settings()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:p@h:5432/d", "postgresql+psycopg://u:p@h:5432/d"),
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+    ],
+)
+def test_sqlalchemy_url_names_psycopg3(url, expected):
+    assert Settings(database_url=url).sqlalchemy_url == expected
+
+
+def test_create_app_refuses_production_defaults(env):
+    from user_service import create_app
+
+    env(APP_ENV="production")
+    with pytest.raises(ValidationError):
+        create_app()

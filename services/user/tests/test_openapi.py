@@ -1,0 +1,65 @@
+"""The OpenAPI 3.1 document, generated from the code, as the gateway's Swagger UI needs it."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_spec_validator import validate
+
+SPEC = "/api/users/openapi.json"
+
+
+@pytest.fixture(scope="module")
+def spec(app):
+    response = app.test_client().get(SPEC)
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def test_is_valid_openapi_3_1(spec):
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+
+
+def test_servers_and_paths(spec):
+    assert spec["servers"] == [{"url": "/"}]
+    assert set(spec["paths"]) == {
+        "/api/users/v1/users",
+        "/api/users/v1/users/me",
+        "/api/users/v1/users/{user_id}",
+        "/api/users/v1/token",
+        "/api/users/v1/token/revoke",
+        "/api/users/health/live",
+        "/api/users/health/ready",
+    }
+
+
+def test_internal_endpoints_are_not_published(spec):
+    assert not [path for path in spec["paths"] if path.startswith("/internal")]
+
+
+def test_oauth2_password_flow(spec):
+    scheme = spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+    assert scheme["type"] == "oauth2"
+    assert scheme["flows"] == {"password": {"tokenUrl": "/api/users/v1/token", "scopes": {}}}
+    me = spec["paths"]["/api/users/v1/users/me"]
+    for operation in (me["get"], me["patch"], spec["paths"]["/api/users/v1/users"]["get"]):
+        assert operation["security"] == [{"OAuth2PasswordBearer": []}]
+    assert "security" not in spec["paths"]["/api/users/v1/users"]["post"]
+
+
+def test_token_endpoint_is_form_encoded_with_rfc6749_errors(spec):
+    operation = spec["paths"]["/api/users/v1/token"]["post"]
+    assert list(operation["requestBody"]["content"]) == ["application/x-www-form-urlencoded"]
+    for status in ("400", "401"):
+        assert list(operation["responses"][status]["content"]) == ["application/json"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TokenOut"
+    }
+
+
+def test_other_errors_are_problem_json(spec):
+    register = spec["paths"]["/api/users/v1/users"]["post"]["responses"]
+    for status in ("400", "409"):
+        assert list(register[status]["content"]) == ["application/problem+json"]
+    assert spec["components"]["schemas"]["HTTPError"]["required"] == ["type", "title", "status"]
