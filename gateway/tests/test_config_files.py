@@ -1,0 +1,59 @@
+"""The config files as Compose uses them, and render_static.py as the local stack does."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from conftest import TRAEFIK_DIR
+
+GATEWAY_DIR = TRAEFIK_DIR.parent
+
+
+def test_static_config_is_the_containers() -> None:
+    static = yaml.safe_load((TRAEFIK_DIR / "traefik.yml").read_text())
+    assert static["entryPoints"]["web"]["address"] == ":8080"
+    assert static["entryPoints"]["internal"]["address"] == ":8082"
+    assert static["providers"]["file"]["filename"] == "/etc/traefik/dynamic.yml"
+    assert static["ping"]["entryPoint"] == "internal"
+    assert static["metrics"]["prometheus"]["entryPoint"] == "internal"
+    assert static["log"]["format"] == static["accessLog"]["format"] == "json"
+    headers = static["accessLog"]["fields"]["headers"]
+    assert headers == {"defaultMode": "drop", "names": {"X-Request-Id": "keep"}}
+
+
+def test_render_static_changes_addresses_and_paths_only(tmp_path: Path) -> None:
+    out = tmp_path / "traefik.yml"
+    subprocess.run(
+        [
+            sys.executable,
+            str(TRAEFIK_DIR / "render_static.py"),
+            "--web-address=127.0.0.1:1",
+            "--internal-address=127.0.0.1:2",
+            f"--access-log={tmp_path / 'access.log'}",
+            "--log-level=DEBUG",
+            f"--out={out}",
+        ],
+        check=True,
+    )
+    rendered = yaml.safe_load(out.read_text())
+    original = yaml.safe_load((TRAEFIK_DIR / "traefik.yml").read_text())
+    assert rendered["entryPoints"]["web"]["address"] == "127.0.0.1:1"
+    assert rendered["entryPoints"]["internal"]["address"] == "127.0.0.1:2"
+    assert rendered["providers"]["file"]["filename"] == str(TRAEFIK_DIR / "dynamic.yml")
+    assert rendered["accessLog"]["filePath"] == str(tmp_path / "access.log")
+    assert rendered["log"]["level"] == "DEBUG"
+    for key in ("global", "ping", "metrics", "api"):
+        assert rendered[key] == original[key]
+    assert rendered["entryPoints"]["web"]["http"] == original["entryPoints"]["web"]["http"]
+
+
+def test_every_variable_dynamic_yml_reads_is_documented() -> None:
+    used = set(re.findall(r'env "([A-Z_]+)"', (TRAEFIK_DIR / "dynamic.yml").read_text()))
+    documented = set(re.findall(r"^([A-Z_]+)=", (GATEWAY_DIR / ".env.example").read_text(), re.M))
+    assert used == documented
+    readme = (GATEWAY_DIR / "README.md").read_text()
+    assert all(f"`{name}`" in readme for name in used)
