@@ -5,20 +5,21 @@ may wait on the user service), and leaves access logging to the application's mi
 (one JSON line per request); gunicorn's own messages are JSON too.
 """
 
-import os
+import os as _os
 
-from hours_service import config
-from hours_service.observability import logging_config
+from hours_service.config import load as _load_config
+from hours_service.observability import logging_config as _logging_config
 
-_config = config.load()
+# gunicorn reads every public module-level name as a setting: helpers stay private.
+_config = _load_config()
 
-bind = f"0.0.0.0:{int(os.environ.get('PORT', '8000'))}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+bind = f"0.0.0.0:{int(_os.environ.get('PORT', '8000'))}"
+workers = int(_os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(_os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = None
 errorlog = "-"
-logconfig_dict = logging_config(_config.log_level, _config.log_format)
+logconfig_dict = _logging_config(_config.log_level, _config.log_format)

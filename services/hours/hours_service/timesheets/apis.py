@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -272,6 +273,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 _ZONES = frozenset(available_timezones())
+UTC = ZoneInfo("UTC")
 
 
 class TimeZoneField(serializers.CharField):
@@ -322,7 +324,7 @@ def _csv_rows(entries: Iterator[Entry], tz: ZoneInfo) -> Iterator[str]:
 class EntryExportApi(Api):
     @extend_schema_serializer(component_name="EntryExportParameters")
     class FilterSerializer(EntryListApi.FilterSerializer):
-        tz = TimeZoneField(required=False, default="UTC", help_text="IANA zone the times are written in")
+        tz = TimeZoneField(required=False, default=UTC, help_text="IANA zone the times are written in")
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # The body is CSV whatever the Accept header says; errors stay problem+json.
@@ -427,7 +429,7 @@ class ReportApi(Api):
         group_by = serializers.ChoiceField(choices=["day", "week", "month", "project"], default="day")
         start_date = serializers.DateField(help_text="first local day (included)")
         end_date = serializers.DateField(help_text="last local day (included)")
-        tz = TimeZoneField(required=False, default="UTC", help_text="IANA time zone, e.g. Europe/Berlin")
+        tz = TimeZoneField(required=False, default=UTC, help_text="IANA time zone, e.g. Europe/Berlin")
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             start, end = attrs["start_date"], attrs["end_date"]
@@ -458,12 +460,14 @@ class ReportApi(Api):
     def get(self, request: Request) -> Response:
         params = self.validated(self.FilterSerializer, request.query_params)
         user_id = self.subject_id(request, params.pop("user", None))
+        tz = params.pop("tz")
         report = reports.entry_report(
             user_id=user_id,
             group_by=params.pop("group_by"),
             start_date=params.pop("start_date"),
             end_date=params.pop("end_date"),
-            tz=params.pop("tz"),
+            tz=tz,
             filters=params,
         )
-        return Response(self.OutputSerializer(report, context={"tz": report.timezone}).data)
+        with timezone.override(tz):  # the periods' bounds are written in the report's zone
+            return Response(self.OutputSerializer(report).data)
