@@ -24,7 +24,7 @@ import pytest
 import requests
 from docs_service import create_app
 from docs_service.config import Settings
-from stubs import StubUpstream
+from stubs import StubUpstream, spec_settings
 from timekeeper_dev.net import free_port, wait_for_port
 from timekeeper_dev.traefik import traefik_bin
 from werkzeug.serving import make_server
@@ -147,15 +147,6 @@ def gateway_env(users_url: str, hours_url: str, docs_url: str, **extra: str) -> 
         "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN}, {OTHER_ALLOWED_ORIGIN},*",
         **extra,
     }
-
-
-def spec_settings(users_base: str, hours_base: str) -> Settings:
-    return Settings(
-        app_env="test",
-        users_openapi_url=f"{users_base}/api/users/openapi.json",
-        hours_openapi_url=f"{hours_base}/api/hours/openapi.json",
-        spec_fetch_timeout=2.0,
-    )
 
 
 @pytest.fixture(scope="session")

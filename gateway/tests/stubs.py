@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from docs_service.config import Settings
+
 STUB_TOKEN = "stub-access-token-0123456789"
 DEMO_USER = ("demo", "demo-password")
 INTERNAL_SECRET = "introspection-answer-that-must-never-leak"
@@ -358,3 +360,13 @@ def _handler_for(stub: StubUpstream) -> type[http.server.BaseHTTPRequestHandler]
             pass
 
     return Handler
+
+
+def spec_settings(users_base: str, hours_base: str) -> Settings:
+    """Docs service settings that fetch the documents from these base URLs."""
+    return Settings(
+        app_env="test",
+        users_openapi_url=f"{users_base}/api/users/openapi.json",
+        hours_openapi_url=f"{hours_base}/api/hours/openapi.json",
+        spec_fetch_timeout=2.0,
+    )

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import pytest
 from docs_service import create_app
 from docs_service.config import Settings
 from flask import Flask
 from flask.testing import FlaskClient
-from stubs import StubUpstream
+from stubs import StubUpstream, spec_settings
 
 
 @pytest.fixture
 def settings(users_stub: StubUpstream, hours_stub: StubUpstream) -> Settings:
-    return Settings(
-        app_env="test",
-        users_openapi_url=f"{users_stub.url}{users_stub.spec_path}",
-        hours_openapi_url=f"{hours_stub.url}{hours_stub.spec_path}",
-        spec_fetch_timeout=2.0,
-    )
+    return spec_settings(users_stub.url, hours_stub.url)
 
 
 @pytest.fixture
@@ -28,3 +26,9 @@ def app(settings: Settings) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def client_for(settings: Settings) -> Callable[..., FlaskClient]:
+    """A client of an app with other settings: ``client_for(users_openapi_url=...)``."""
+    return lambda **changes: create_app(replace(settings, **changes)).test_client()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections.abc import Callable
 
-from docs_service import create_app
-from docs_service.config import Settings
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from stubs import StubUpstream
@@ -71,12 +69,9 @@ def test_merged_document_is_valid_and_complete(client: FlaskClient) -> None:
 
 
 def test_merged_document_with_one_service_down_has_the_other_and_says_so(
-    settings: Settings, dead_url: str
+    client_for: Callable[..., FlaskClient], dead_url: str
 ) -> None:
-    client = create_app(
-        replace(settings, hours_openapi_url=f"{dead_url}/api/hours/openapi.json")
-    ).test_client()
-    response = client.get("/docs/openapi.json")
+    response = client_for(hours_openapi_url=f"{dead_url}/h.json").get("/docs/openapi.json")
     assert response.status_code == 200
     document = response.get_json()
     validate(document)
@@ -86,13 +81,11 @@ def test_merged_document_with_one_service_down_has_the_other_and_says_so(
     assert "**Incomplete:** the Hours API document is unavailable" in document["info"]["description"]
 
 
-def test_merged_document_with_every_service_down_is_503_problem(settings: Settings, dead_url: str) -> None:
-    down = replace(
-        settings,
-        users_openapi_url=f"{dead_url}/api/users/openapi.json",
-        hours_openapi_url=f"{dead_url}/api/hours/openapi.json",
-    )
-    response = create_app(down).test_client().get("/docs/openapi.json")
+def test_merged_document_with_every_service_down_is_503_problem(
+    client_for: Callable[..., FlaskClient], dead_url: str
+) -> None:
+    client = client_for(users_openapi_url=f"{dead_url}/u.json", hours_openapi_url=f"{dead_url}/h.json")
+    response = client.get("/docs/openapi.json")
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"] == "10"
@@ -102,15 +95,14 @@ def test_merged_document_with_every_service_down_is_503_problem(settings: Settin
 
 
 def test_an_error_answer_or_a_non_3_1_document_counts_as_unavailable(
-    settings: Settings, users_stub: StubUpstream
+    client_for: Callable[..., FlaskClient], users_stub: StubUpstream
 ) -> None:
-    broken = replace(
-        settings,
-        # the stub answers 503 problem+json on .../status/503, and JSON that is no spec elsewhere
+    # the stub answers 503 problem+json on .../status/503, and JSON that is no spec elsewhere
+    client = client_for(
         users_openapi_url=f"{users_stub.url}/api/users/status/503",
         hours_openapi_url=f"{users_stub.url}/api/users/v1/anything",
     )
-    response = create_app(broken).test_client().get("/docs/openapi.json")
+    response = client.get("/docs/openapi.json")
     assert response.status_code == 503
     unavailable = response.get_json()["unavailable"]
     assert unavailable["users"].endswith("answered HTTP 503")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 
-from docs_service import create_app
-from docs_service.config import Settings
 from flask.testing import FlaskClient
 
 
@@ -21,9 +19,10 @@ def test_ready_when_both_specs_answer(client: FlaskClient) -> None:
     assert response.get_json() == {"status": "ok", "checks": {"users": "ok", "hours": "ok"}}
 
 
-def test_ready_but_degraded_with_one_spec_missing(settings: Settings, dead_url: str) -> None:
-    app = create_app(replace(settings, users_openapi_url=f"{dead_url}/api/users/openapi.json"))
-    response = app.test_client().get("/docs/health/ready")
+def test_ready_but_degraded_with_one_spec_missing(
+    client_for: Callable[..., FlaskClient], dead_url: str
+) -> None:
+    response = client_for(users_openapi_url=f"{dead_url}/u.json").get("/docs/health/ready")
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "degraded"
@@ -31,11 +30,9 @@ def test_ready_but_degraded_with_one_spec_missing(settings: Settings, dead_url: 
     assert "unreachable" in body["checks"]["users"]
 
 
-def test_not_ready_without_any_spec(settings: Settings, dead_url: str) -> None:
-    app = create_app(
-        replace(settings, users_openapi_url=f"{dead_url}/a.json", hours_openapi_url=f"{dead_url}/b.json")
-    )
-    response = app.test_client().get("/docs/health/ready")
+def test_not_ready_without_any_spec(client_for: Callable[..., FlaskClient], dead_url: str) -> None:
+    client = client_for(users_openapi_url=f"{dead_url}/u.json", hours_openapi_url=f"{dead_url}/h.json")
+    response = client.get("/docs/health/ready")
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert set(response.get_json()["checks"]) == {"users", "hours"}
