@@ -1,6 +1,6 @@
 """``python -m hours_service prestart`` — and any Django management command.
 
-``prestart`` waits for the database (with retries), then migrates. Compose's entrypoint
+``prestart`` waits for the database (with retries), then migrates (idempotent). Compose's entrypoint
 and the local stack run it before gunicorn. Anything else is handed to Django, so
 ``python -m hours_service spectacular --format openapi-json`` prints the OpenAPI document.
 """
@@ -14,6 +14,8 @@ import time
 
 PRESTART_ATTEMPTS = int(os.environ.get("PRESTART_DB_ATTEMPTS", "60"))
 PRESTART_DELAY_SECONDS = float(os.environ.get("PRESTART_DB_DELAY_SECONDS", "1.0"))
+
+PRESTART_LOCK_ID = 0x686F757273  # "hours"
 
 logger = logging.getLogger("hours_service.prestart")
 
@@ -40,10 +42,18 @@ def wait_for_database(attempts: int = PRESTART_ATTEMPTS, delay: float = PRESTART
 
 
 def prestart() -> None:
+    """Wait for the database, then migrate while holding an advisory lock, so replicas that
+    start together take turns (the second finds nothing left to do)."""
     from django.core.management import call_command
+    from django.db import connection
 
     wait_for_database()
-    call_command("migrate", interactive=False, verbosity=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [PRESTART_LOCK_ID])
+        try:
+            call_command("migrate", interactive=False, verbosity=1)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [PRESTART_LOCK_ID])
     logger.info("prestart done")
 
 
