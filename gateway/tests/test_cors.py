@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import requests
-from conftest import ALLOWED_ORIGIN, FOREIGN_ORIGIN, OTHER_ALLOWED_ORIGIN, Gateway
+from conftest import ALLOWED_ORIGIN, FOREIGN_ORIGIN, OTHER_ALLOWED_ORIGIN, Gateway, gateway_env
 from stubs import StubUpstream
 
 
@@ -98,3 +100,16 @@ def test_bad_gateway_carries_cors_headers(hours_down: Gateway) -> None:
     response = hours_down.get("/api/hours/v1/entries", headers={"Origin": ALLOWED_ORIGIN})
     assert response.status_code == 502
     _assert_cors_for(response, ALLOWED_ORIGIN)
+
+
+def test_without_an_allow_list_no_origin_is_allowed(
+    start_gateway: Callable[[dict[str, str]], Gateway],
+    users_stub: StubUpstream,
+    hours_stub: StubUpstream,
+    docs_url: str,
+) -> None:
+    env = gateway_env(users_stub.url, hours_stub.url, docs_url, CORS_ALLOWED_ORIGINS="")
+    closed = start_gateway(env)
+    response = closed.get("/api/users/v1/users/me", headers={"Origin": ALLOWED_ORIGIN})
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers

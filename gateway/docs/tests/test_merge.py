@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,3 +131,15 @@ def test_untagged_operations_get_the_service_tag() -> None:
 def test_the_same_path_in_two_documents_is_a_conflict() -> None:
     with pytest.raises(MergeConflict, match="/api/users/v1/token"):
         merge_documents([("Users", USERS_SPEC), ("Again", USERS_SPEC)])
+
+
+def test_the_committed_service_contracts_merge_into_a_valid_document() -> None:
+    contracts = Path(__file__).resolve().parents[3] / "contracts"
+    users = json.loads((contracts / "users.openapi.json").read_text())
+    hours = json.loads((contracts / "hours.openapi.json").read_text())
+    merged = merge_documents([("Users", users), ("Hours", hours)])
+    validate(merged)
+    assert set(merged["paths"]) == set(users["paths"]) | set(hours["paths"])
+    schemes = merged["components"]["securitySchemes"]
+    assert {f"Users_{name}" for name in users["components"]["securitySchemes"]} <= set(schemes)
+    assert {f"Hours_{name}" for name in hours["components"]["securitySchemes"]} <= set(schemes)
