@@ -129,6 +129,17 @@ def _integrity_problem(exc: IntegrityError) -> tuple[int, dict[str, Any]]:
     return status, {"slug": slug, "detail": f"The change breaks the rule {constraint or 'of the database'}."}
 
 
+def _validation_problem(errors: dict[str, list[str]], instance: str | None) -> dict[str, Any]:
+    return problem(
+        ValidationFailed.status,
+        "The request is not valid.",
+        slug=ValidationFailed.slug,
+        title=ValidationFailed.title,
+        instance=instance,
+        errors=errors,
+    )
+
+
 def _convert(exc: Exception, instance: str | None) -> tuple[dict[str, Any], dict[str, str]]:
     """(problem body, headers) for any exception."""
     if isinstance(exc, ApplicationError):
@@ -140,26 +151,12 @@ def _convert(exc: Exception, instance: str | None) -> tuple[dict[str, Any], dict
         return problem(403, str(exc) or "Permission denied.", instance=instance), {}
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return problem(
-            400,
-            "The request is not valid.",
-            slug="validation-error",
-            title="Validation failed",
-            instance=instance,
-            errors=errors,
-        ), {}
+        return _validation_problem(errors, instance), {}
     if isinstance(exc, IntegrityError):
         status, parts = _integrity_problem(exc)
         return problem(status, instance=instance, **parts), {}
     if isinstance(exc, exceptions.ValidationError):
-        return problem(
-            400,
-            "The request is not valid.",
-            slug="validation-error",
-            title="Validation failed",
-            instance=instance,
-            errors=_flatten(exc.detail),
-        ), {}
+        return _validation_problem(_flatten(exc.detail), instance), {}
     if isinstance(exc, exceptions.APIException):
         headers: dict[str, str] = {}
         slug = None

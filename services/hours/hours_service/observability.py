@@ -21,7 +21,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 REQUEST_ID_HEADER = "X-Request-Id"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 request_logger = logging.getLogger("hours_service.request")
@@ -115,7 +115,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
+        request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else new_request_id()
         token = _request_id.set(request_id)
         request.request_id = request_id  # type: ignore[attr-defined]
         started = time.perf_counter()

@@ -12,6 +12,10 @@ from hours_service.timesheets.models import Entry, Project
 BASE = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)  # a Monday in the past
 
 
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
 class PrincipalFactory(factory.Factory):
     class Meta:
         model = Principal

@@ -35,6 +35,15 @@ def statuses(responses) -> list[int]:
     return sorted(r.status_code for r in responses)
 
 
+def one_wins(responses, problem_type: str) -> None:
+    """Exactly one 201; the other is a 409 of ``problem_type`` naming the winner."""
+    assert statuses(responses) == [201, 409]
+    winner = next(r for r in responses if r.status_code == 201).json()
+    loser = next(r for r in responses if r.status_code == 409).json()
+    assert loser["type"] == f"urn:timekeeper:problem:{problem_type}"
+    assert loser["conflicting_entry"]["id"] == winner["id"]
+
+
 @pytest.mark.parametrize("attempt", range(2))
 def test_two_overlapping_creates_one_wins(client_for, user, attempt):
     clients = [client_for(user), client_for(user)]
@@ -48,21 +57,13 @@ def test_two_overlapping_creates_one_wins(client_for, user, attempt):
             for c, p in zip(clients, payloads, strict=True)
         ]
     )
-    assert statuses(responses) == [201, 409]
-    winner = next(r for r in responses if r.status_code == 201).json()
-    loser = next(r for r in responses if r.status_code == 409).json()
-    assert loser["type"] == "urn:timekeeper:problem:overlapping-entry"
-    assert loser["conflicting_entry"]["id"] == winner["id"]
+    one_wins(responses, "overlapping-entry")
 
 
 def test_two_timer_starts_one_wins(client_for, user):
     clients = [client_for(user), client_for(user)]
     responses = race([lambda c=c: c.post("/api/hours/v1/timer/start", {}, format="json") for c in clients])
-    assert statuses(responses) == [201, 409]
-    winner = next(r for r in responses if r.status_code == 201).json()
-    loser = next(r for r in responses if r.status_code == 409).json()
-    assert loser["type"] == "urn:timekeeper:problem:timer-running"
-    assert loser["conflicting_entry"]["id"] == winner["id"]
+    one_wins(responses, "timer-running")
 
 
 def test_two_starts_with_stop_running_leave_one_timer(client_for, user):

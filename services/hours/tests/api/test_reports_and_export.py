@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import pytest
 
-from tests.factories import EntryFactory, ProjectFactory
+from tests.factories import EntryFactory, ProjectFactory, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +16,8 @@ EXPORT = "/api/hours/v1/entries/export"
 def test_report_by_day_on_a_dst_day(api, user):
     EntryFactory(
         user_id=user.id,
-        started_at=datetime(2024, 3, 30, 23, tzinfo=UTC),
-        ended_at=datetime(2024, 3, 31, 22, tzinfo=UTC),
+        started_at=utc(2024, 3, 30, 23),
+        ended_at=utc(2024, 3, 31, 22),
     )
     response = api.get(
         REPORTS,
@@ -55,8 +54,8 @@ def test_bad_report_params_are_400(api, params):
 def test_admin_reports_on_anyone(client_for, admin, user):
     EntryFactory(
         user_id=user.id,
-        started_at=datetime(2024, 5, 6, 8, tzinfo=UTC),
-        ended_at=datetime(2024, 5, 6, 9, tzinfo=UTC),
+        started_at=utc(2024, 5, 6, 8),
+        ended_at=utc(2024, 5, 6, 9),
     )
     params = {"start_date": "2024-05-06", "end_date": "2024-05-06", "user": user.id}
     assert client_for(admin).get(REPORTS, params).json()["total_seconds"] == 3600
@@ -70,13 +69,13 @@ def test_csv_export_is_streamed_with_a_filename(api, user):
         project=project,
         description="=HYPERLINK(evil)",
         tags=["a", "b"],
-        started_at=datetime(2024, 5, 6, 8, tzinfo=UTC),
-        ended_at=datetime(2024, 5, 6, 9, 30, tzinfo=UTC),
+        started_at=utc(2024, 5, 6, 8),
+        ended_at=utc(2024, 5, 6, 9, 30),
     )
     EntryFactory(
         user_id=user.id,
-        started_at=datetime(2024, 6, 1, 8, tzinfo=UTC),
-        ended_at=datetime(2024, 6, 1, 9, tzinfo=UTC),
+        started_at=utc(2024, 6, 1, 8),
+        ended_at=utc(2024, 6, 1, 9),
     )
     response = api.get(
         EXPORT,

@@ -3,22 +3,18 @@ local midnight is split between the two days."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hours_service.timesheets.reports import entry_report, local_midnight
 
-from tests.factories import EntryFactory, ProjectFactory
+from tests.factories import EntryFactory, ProjectFactory, utc
 
 pytestmark = pytest.mark.django_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
 H = 3600
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def totals(report) -> dict[str, int]:
