@@ -84,6 +84,14 @@ def test_unknown_app_env_is_refused(env, value):
         Settings()
 
 
+def test_empty_variables_count_as_unset(env):
+    env(ADMIN_USERNAME="", ADMIN_EMAIL="", ADMIN_PASSWORD="", INTROSPECTION_CLIENT_SECRET="")
+    settings = Settings()
+    assert settings.admin_username is None
+    assert settings.admin_password is None
+    assert settings.introspection_client_secret is None
+
+
 def test_admin_variables_go_together(env):
     env(ADMIN_USERNAME="root")
     with pytest.raises(ValidationError, match="ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_DATABASE_URL = "postgresql://users:users@localhost:5432/users"
@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     admin_email: str | None = None
     admin_password: SecretStr | None = None
 
+    @field_validator(
+        "admin_username", "admin_email", "admin_password", "introspection_client_secret", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> Settings:
         if self.app_env != "production":
@@ -51,7 +58,7 @@ class Settings(BaseSettings):
                 f"JWT_SIGNING_KEY must be set to a secret of at least {MIN_SIGNING_KEY_BYTES} bytes"
             )
         secret = self.introspection_client_secret
-        if secret is None or secret.get_secret_value() in ("", DEV_INTROSPECTION_CLIENT_SECRET):
+        if secret is None or secret.get_secret_value() == DEV_INTROSPECTION_CLIENT_SECRET:
             problems.append("INTROSPECTION_CLIENT_SECRET must be set")
         if "database_url" not in self.model_fields_set:
             problems.append("DATABASE_URL must be set")

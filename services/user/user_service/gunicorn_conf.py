@@ -21,6 +21,29 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
+# gunicorn's own messages in the service's format (JSON lines unless LOG_FORMAT=console);
+# the root logger is left to the application, so its lines are not written twice.
+_formatters = {
+    "json": {"()": "user_service.observability.JsonFormatter"},
+    "console": {"format": "%(asctime)s %(levelname)-7s %(name)s %(message)s"},
+}
+_format = os.environ.get("LOG_FORMAT", "json")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": loglevel.upper(), "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": loglevel.upper(), "handlers": [], "propagate": False},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+    },
+    "formatters": {"main": _formatters.get(_format, _formatters["json"])},
+}
+# No control socket: its default path ($HOME/.gunicorn/gunicorn.ctl) is shared by every
+# gunicorn of one user, so two services on one machine (the local stack) would collide.
+control_socket_disable = True
 
 # Read before any worker imports prometheus_client; a fresh directory per gunicorn master.
 _own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
