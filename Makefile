@@ -28,13 +28,13 @@ traefik: ## Build (or reuse) the pinned Traefik binary and print its path
 	@scripts/build-traefik.sh
 
 up: ## Docker: build and start the stack, wait until healthy, print the URLs
-	@scripts/not-yet.sh "make up" 6
+	@scripts/compose-up.sh
 
-down: ## Docker: stop the stack
-	@scripts/not-yet.sh "make down" 6
+down: ## Docker: stop the stack (ARGS=--volumes also deletes the database)
+	@scripts/compose-down.sh $(ARGS)
 
-logs: ## Docker: follow the stack's logs
-	@scripts/not-yet.sh "make logs" 6
+logs: ## Docker: follow the stack's logs (ARGS=<service> for one)
+	@scripts/compose-logs.sh $(ARGS)
 
 dev: bootstrap ## No Docker: run the whole stack as local processes in the foreground (GATEWAY_PORT=8080)
 	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_stack dev

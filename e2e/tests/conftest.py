@@ -18,6 +18,10 @@ from timekeeper_stack import SERVICES, Stack, pick_driver
 # Short enough that "revoked tokens stop working within AUTH_CACHE_SECONDS" is quick to
 # observe, long enough that the cache is really exercised.
 os.environ.setdefault("AUTH_CACHE_SECONDS", "5")
+# The suite registers and logs in far more often than a person; the gateway's rate
+# limit on those endpoints has tests of its own (gateway/tests).
+os.environ.setdefault("AUTH_RATE_LIMIT_AVERAGE", "10000")
+os.environ.setdefault("AUTH_RATE_LIMIT_BURST", "10000")
 
 _stack: Stack | None = None
 

@@ -17,10 +17,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from timekeeper_dev.net import free_port, wait_for_port
 from timekeeper_dev.postgres import PostgresCluster
 from timekeeper_dev.traefik import traefik_bin
@@ -53,12 +53,16 @@ class _Process:
                 start_new_session=True,  # its own process group: gunicorn workers stop with it
                 cwd=ROOT,
             )
-        try:
-            wait_for_port(self.port, timeout=60)
-        except TimeoutError:
-            raise RuntimeError(f"{self.name} did not start; its log:\n{self.tail()}") from None
-        if self.popen.poll() is not None:
-            raise RuntimeError(f"{self.name} exited ({self.popen.returncode}); its log:\n{self.tail()}")
+        deadline = time.monotonic() + 60
+        while True:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.popen.returncode}); its log:\n{self.tail()}")
+            try:
+                wait_for_port(self.port, timeout=0.5)
+                return
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{self.name} did not start; its log:\n{self.tail()}") from None
 
     def stop(self, timeout: float = 15.0) -> None:
         if not self.popen or self.popen.poll() is not None:
@@ -237,12 +241,17 @@ class LocalStack(Stack):
             raise RuntimeError(f"{name} prestart failed ({result.returncode}):\n{log.read_text()[-4000:]}")
 
     def _traefik_static(self, internal_port: int) -> Path:
-        """gateway/traefik/traefik.yml with this run's ports and the repo's dynamic config."""
+        """gateway/traefik/traefik.yml rendered with this run's ports (the gateway's own renderer)."""
         assert self.dir is not None
-        static = yaml.safe_load((GATEWAY_DIR / "traefik.yml").read_text())
-        static["entryPoints"]["web"]["address"] = f"127.0.0.1:{self.gateway_port}"
-        static["entryPoints"]["internal"]["address"] = f"127.0.0.1:{internal_port}"
-        static["providers"]["file"] = {"filename": str(GATEWAY_DIR / "dynamic.yml"), "watch": False}
         path = self.dir / "traefik.yml"
-        path.write_text(yaml.safe_dump(static, sort_keys=False))
+        subprocess.run(
+            [
+                sys.executable,
+                str(GATEWAY_DIR / "render_static.py"),
+                f"--web-address=127.0.0.1:{self.gateway_port}",
+                f"--internal-address=127.0.0.1:{internal_port}",
+                f"--out={path}",
+            ],
+            check=True,
+        )
         return path
