@@ -42,5 +42,9 @@ def test_gunicorn_serves_the_app_on_port(users_stub: StubUpstream, hours_stub: S
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=15)
-    access = [json.loads(line) for line in output.splitlines() if '"docs_service.access"' in line]
+    lines = [json.loads(line) for line in output.splitlines()]  # gunicorn's own lines are JSON too
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["msg"] for line in lines), (
+        output
+    )
+    access = [line for line in lines if line["logger"] == "docs_service.access"]
     assert any(line["request_id"] == "gu-1" and line["status"] == 200 for line in access), output
