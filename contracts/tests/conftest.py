@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,7 +154,8 @@ def _prestart(package: str, env: dict[str, str], log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(postgresql_cluster: PostgresCluster) -> Iterator[Stack]:
+def prepared(postgresql_cluster: PostgresCluster) -> Iterator[Stack]:
+    """Both databases made and migrated (each service's prestart), nothing serving yet."""
     work = Path(tempfile.mkdtemp(prefix="timekeeper-contracts-"))
     db_password = {name: secrets.token_urlsafe(12) for name in ("users", "hours")}
     for name, password in db_password.items():
@@ -188,7 +190,7 @@ def stack(postgresql_cluster: PostgresCluster) -> Iterator[Stack]:
     hours = Server("hours", "hours_service.wsgi:application", hours_env, work / "hours.log")
     _prestart("user_service", user_env, user.log)
     _prestart("hours_service", hours_env, hours.log)
-    running = Stack(
+    prepared = Stack(
         postgres=postgresql_cluster,
         dir=work,
         user=user,
@@ -200,11 +202,18 @@ def stack(postgresql_cluster: PostgresCluster) -> Iterator[Stack]:
         hours_env=hours_env,
     )
     try:
-        user.start("/api/users/health/live")
-        hours.start("/api/hours/health/live")
-        yield running
+        yield prepared
     finally:
-        running.stop()
+        prepared.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack(prepared: Stack) -> Stack:
+    """The user service and the hours service serving, the hours service asking the user service."""
+    prepared.user.start("/api/users/health/live")
+    prepared.hours.start("/api/hours/health/live")
+    return prepared
 
 
 # -- accounts and tokens -----------------------------------------------------------------
@@ -344,15 +353,15 @@ class FakeIntrospection:
 
 
 @pytest.fixture(scope="session")
-def fake_introspection(stack: Stack) -> Iterator[FakeIntrospection]:
-    fake = FakeIntrospection(CLIENT_ID, stack.client_secret).start()
+def fake_introspection(prepared: Stack) -> Iterator[FakeIntrospection]:
+    fake = FakeIntrospection(CLIENT_ID, prepared.client_secret).start()
     yield fake
     fake.stop()
 
 
 @pytest.fixture(scope="session")
-def contract_hours(stack: Stack, fake_introspection: FakeIntrospection) -> Server:
+def contract_hours(prepared: Stack, fake_introspection: FakeIntrospection) -> Server:
     """An hours instance that asks the fake, with no cache: every request is one introspection."""
-    return stack.start_hours(
+    return prepared.start_hours(
         "hours-contract", USER_SERVICE_URL=fake_introspection.url, AUTH_CACHE_SECONDS="0"
     )
