@@ -46,15 +46,19 @@ def prestart() -> None:
     start together take turns (the second finds nothing left to do)."""
     from django.core.management import call_command
     from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
     wait_for_database()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [PRESTART_LOCK_ID])
         try:
-            call_command("migrate", interactive=False, verbosity=1)
+            executor = MigrationExecutor(connection)
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            # verbosity 0: the log stays JSON; what is applied is logged here instead
+            call_command("migrate", interactive=False, verbosity=0)
         finally:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [PRESTART_LOCK_ID])
-    logger.info("prestart done")
+    logger.info("prestart done", extra={"migrations_applied": [str(migration) for migration, _ in plan]})
 
 
 def main(argv: list[str] | None = None) -> None:

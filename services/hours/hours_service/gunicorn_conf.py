@@ -20,6 +20,9 @@ threads = int(_os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# No control socket: nothing here uses gunicornc, the image's filesystem is read-only, and
+# two services under one user on one machine (the local stack) would share its path.
+control_socket_disable = True
 accesslog = None
 errorlog = "-"
 logconfig_dict = _logging_config(_config.log_level, _config.log_format)

@@ -122,6 +122,8 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
+            if request.method == "HEAD" and not response.streaming:
+                response.content = b""  # headers (Content-Length included) stay those of GET
             request_logger.info(
                 "request",
                 extra={

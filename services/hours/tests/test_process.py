@@ -50,9 +50,15 @@ def test_prestart_migrates_a_fresh_database_and_is_idempotent(postgresql_server)
         conn.execute("DROP DATABASE IF EXISTS hours_prestart")
         conn.execute("CREATE DATABASE hours_prestart")
     env = service_env(url_of(postgresql_server, "hours_prestart"))
+    applied = []
     for _ in range(2):
         result = run_prestart(env)
         assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        (done,) = [json.loads(line) for line in result.stderr.splitlines() if "prestart done" in line]
+        applied.append(done["migrations_applied"])
+    assert "timesheets.0002_database_rules" in applied[0]
+    assert applied[1] == []
     with psycopg.connect(url_of(postgresql_server, "hours_prestart")) as conn:
         names = {row[0] for row in conn.execute("SELECT conname FROM pg_constraint")}
     assert {"entry_no_overlap", "entry_at_most_24h", "entry_project_same_owner"} <= names
@@ -103,6 +109,9 @@ def test_gunicorn_serves_with_our_config(postgresql_server, user_service, token_
             f"{base}/api/hours/v1/timer/current", headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
         assert current.status_code == 204
+        head = requests.head(f"{base}/api/hours/health/live", timeout=10)
+        assert head.status_code == 200
+        assert head.content == b""
         missing = requests.get(f"{base}/api/hours/v1/nope", timeout=10)
         assert missing.status_code == 404
         assert missing.headers["Content-Type"] == "application/problem+json"
@@ -114,3 +123,5 @@ def test_gunicorn_serves_with_our_config(postgresql_server, user_service, token_
     assert any(line["request_id"] == "gunicorn-1" and line["status"] == 200 for line in requests_logged)
     assert any(line["logger"].startswith("gunicorn") for line in lines), output
     assert all(line.startswith("{") for line in output.splitlines() if line.strip()), output
+    assert "no-body response" not in output
+    assert "Control socket" not in output
