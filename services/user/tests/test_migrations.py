@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from user_service import db
 from user_service.config import Settings
 from user_service.models import Base
 
 
-def test_migrations_match_the_models(empty_database_url):
+@pytest.fixture
+def engine(empty_database_url) -> Iterator[Engine]:
+    """An engine on an empty database, migrated to head."""
     engine = db.make_engine(Settings(database_url=empty_database_url))
     db.migrate(engine)
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+    yield engine
     engine.dispose()
 
 
-def test_downgrade_and_upgrade_again(empty_database_url):
-    engine = db.make_engine(Settings(database_url=empty_database_url))
-    db.migrate(engine)
+def test_migrations_match_the_models(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_downgrade_and_upgrade_again(engine):
     with engine.begin() as connection:
         config = db.alembic_config()
         config.attributes["connection"] = connection
@@ -31,11 +38,8 @@ def test_downgrade_and_upgrade_again(empty_database_url):
     assert inspect(engine).get_table_names() == ["alembic_version"]
     db.migrate(engine)
     assert "users" in inspect(engine).get_table_names()
-    engine.dispose()
 
 
-def test_migrate_is_idempotent(empty_database_url):
-    engine = db.make_engine(Settings(database_url=empty_database_url))
+def test_migrate_is_idempotent(engine):
     db.migrate(engine)
-    db.migrate(engine)
-    engine.dispose()
+    assert "users" in inspect(engine).get_table_names()

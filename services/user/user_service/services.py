@@ -187,13 +187,20 @@ class TokenPair:
     refresh_token: str
 
 
-def _refresh_token_add(*, session: Session, family_id: uuid.UUID) -> str:
-    token = refresh_token_generate()
+def _token_pair_issue(*, session: Session, user: User, family_id: uuid.UUID) -> TokenPair:
+    """Store a new refresh token of the family, commit, and sign the access token."""
+    refresh_token = refresh_token_generate()
     ttl = timedelta(seconds=current_security().settings.refresh_token_ttl_seconds)
     session.add(
-        RefreshToken(family_id=family_id, token_hash=refresh_token_digest(token), expires_at=_now() + ttl)
+        RefreshToken(
+            family_id=family_id, token_hash=refresh_token_digest(refresh_token), expires_at=_now() + ttl
+        )
     )
-    return token
+    session.commit()
+    return TokenPair(
+        access=access_token_encode(user_id=user.id, roles=user.roles, family_id=family_id),
+        refresh_token=refresh_token,
+    )
 
 
 def token_issue(*, session: Session, login: str, password: str) -> TokenPair:
@@ -209,12 +216,7 @@ def token_issue(*, session: Session, login: str, password: str) -> TokenPair:
     family = TokenFamily(id=uuid.uuid4(), user_id=user.id)
     session.add(family)
     session.flush()
-    refresh = _refresh_token_add(session=session, family_id=family.id)
-    session.commit()
-    return TokenPair(
-        access=access_token_encode(user_id=user.id, roles=user.roles, family_id=family.id),
-        refresh_token=refresh,
-    )
+    return _token_pair_issue(session=session, user=user, family_id=family.id)
 
 
 def token_refresh(*, session: Session, refresh_token: str) -> TokenPair:
@@ -240,18 +242,15 @@ def token_refresh(*, session: Session, refresh_token: str) -> TokenPair:
         raise _bad_refresh()
     family = session.get(TokenFamily, spent.family_id)
     user = session.get(User, family.user_id) if family else None
-    if family is None or family.revoked_at is not None or spent.expires_at <= now:
+    if (
+        family is None
+        or family.revoked_at is not None
+        or spent.expires_at <= now
+        or not (user and user.is_active)
+    ):
         session.rollback()
         raise _bad_refresh()
-    if user is None or not user.is_active:
-        session.rollback()
-        raise _bad_refresh()
-    successor = _refresh_token_add(session=session, family_id=family.id)
-    session.commit()
-    return TokenPair(
-        access=access_token_encode(user_id=user.id, roles=user.roles, family_id=family.id),
-        refresh_token=successor,
-    )
+    return _token_pair_issue(session=session, user=user, family_id=family.id)
 
 
 def _family_of(digest: str) -> ScalarSelect[uuid.UUID]:
