@@ -71,3 +71,15 @@ def test_request_body_limit(limited: Gateway) -> None:
 def test_default_body_limit_is_one_mebibyte(gateway: Gateway) -> None:
     assert gateway.request("PUT", "/api/users/v1/users/me", data=b"x" * 1024 * 1024).status_code == 200
     assert gateway.request("PUT", "/api/users/v1/users/me", data=b"x" * (1024 * 1024 + 1)).status_code == 413
+
+
+def test_other_spellings_of_the_token_path_share_the_limit(limited: Gateway) -> None:
+    assert [_login(limited) for _ in range(3)] == [400, 400, 400]
+    # Traefik cleans paths before routing, so these are the same rate-limited route.
+    for path in (
+        "/api/users/v1//token",
+        "/api/users/v1/./token",
+        "/api/users/v1/%74oken",
+        "/api/users/x/../v1/token",
+    ):
+        assert limited.raw("POST", path).status == 429, path
