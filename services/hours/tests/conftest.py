@@ -98,6 +98,11 @@ def auth_headers(user: Principal, token_for: Callable[[Principal], str]) -> dict
 
 
 @pytest.fixture
+def admin_headers(admin: Principal, token_for: Callable[[Principal], str]) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_for(admin)}"}
+
+
+@pytest.fixture
 def client() -> APIClient:
     """An API client without credentials."""
     return APIClient()

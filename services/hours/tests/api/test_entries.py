@@ -120,11 +120,16 @@ def test_another_users_project_is_404_without_a_leak(api, other_user):
     )
 
 
-def test_admin_reads_anyone_with_user_param(client_for, admin, user):
-    EntryFactory(user_id=user.id)
-    admin_api = client_for(admin)
-    assert admin_api.get(URL).json()["count"] == 0
-    assert admin_api.get(URL, {"user": user.id}).json()["count"] == 1
+def test_admin_reads_anyone_with_user_param(client, admin_headers, user):
+    entry = EntryFactory(user_id=user.id)
+    assert client.get(URL, **admin_headers).json()["count"] == 0
+    assert client.get(URL, {"user": user.id}, **admin_headers).json()["count"] == 1
+    assert client.get(f"{URL}/{entry.pk}", {"user": user.id}, **admin_headers).status_code == 200
+    # reading, not writing: an admin's writes stay their own
+    response = client.patch(
+        f"{URL}/{entry.pk}?user={user.id}", {"description": "x"}, format="json", **admin_headers
+    )
+    assert response.status_code == 404
 
 
 def test_non_admin_may_not_read_others(api, user, other_user):
