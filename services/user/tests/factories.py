@@ -19,7 +19,7 @@ class UserPayloadFactory(factory.DictFactory):
     username = factory.Sequence(lambda n: f"user{n:04d}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     password = PASSWORD
-    display_name = factory.Faker("name")
+    display_name = factory.LazyAttribute(lambda o: o.username.title())
 
 
 def user_create(app: Flask, **overrides: Any) -> User:
