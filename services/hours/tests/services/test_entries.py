@@ -4,18 +4,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from hours_service.errors import Conflict, NotFound, ValidationFailed
+from hours_service.errors import NotFound, ValidationFailed
 from hours_service.timesheets.services import (
     OverlappingEntry,
     TimerRunning,
     entry_create,
     entry_update,
-    project_create,
-    project_delete,
-    project_update,
 )
 
-from tests.factories import BASE, EntryFactory, ProjectFactory
+from tests.factories import BASE, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,21 +97,3 @@ def test_update_can_clear_and_set_the_project(user, other_user):
     assert entry_update(entry=entry, user=user, data={"project": None}).project is None
     with pytest.raises(NotFound):
         entry_update(entry=entry, user=user, data={"project": ProjectFactory(owner_id=other_user.id).pk})
-
-
-def test_project_names_conflict_case_insensitively(user):
-    first = project_create(user=user, name="Website")
-    with pytest.raises(Conflict) as info:
-        project_create(user=user, name="website")
-    assert info.value.extra["conflicting_project"]["id"] == first.pk
-    second = project_create(user=user, name="Shop")
-    with pytest.raises(Conflict):
-        project_update(project=second, data={"name": "WEBSITE"})
-
-
-def test_a_project_with_entries_is_archived_not_deleted(user):
-    project = ProjectFactory(owner_id=user.id)
-    EntryFactory(user_id=user.id, project=project)
-    with pytest.raises(Conflict):
-        project_delete(project=project)
-    project_delete(project=ProjectFactory(owner_id=user.id))
