@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -19,11 +16,13 @@ from rest_framework.views import APIView
 
 from hours_service.pagination import PAGINATION_PARAMETERS, paginated_response, paginated_schema
 from hours_service.timesheets import reports, selectors, services
-from hours_service.timesheets.models import Entry
+from hours_service.timesheets.export import csv_lines
 from hours_service.timesheets.serializers import (
+    UTC,
     AwareDateTimeField,
     EntryOutput,
     ProjectOutput,
+    TimeZoneField,
     id_field,
     problems,
     tags_field,
@@ -263,64 +262,6 @@ class EntryDeleteApi(Api):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _zone(name: str) -> ZoneInfo:
-    if name not in _ZONES:
-        raise serializers.ValidationError(f"{name!r} is not an IANA time zone (for example Europe/Berlin).")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise serializers.ValidationError(f"{name!r} is not an IANA time zone.") from None
-
-
-_ZONES = frozenset(available_timezones())
-UTC = ZoneInfo("UTC")
-
-
-class TimeZoneField(serializers.CharField):
-    def to_internal_value(self, data: Any) -> ZoneInfo:
-        return _zone(super().to_internal_value(data))
-
-    def to_representation(self, value: ZoneInfo | str) -> str:
-        return str(value)
-
-
-class _Echo:
-    """A file-like whose write() hands back what it is given (csv.writer into a stream)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-CSV_COLUMNS = [
-    "id", "started_at", "ended_at", "duration_seconds", "project_id", "project",
-    "description", "billable", "tags",
-]  # fmt: skip
-
-
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_rows(entries: Iterator[Entry], tz: ZoneInfo) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for entry in entries:
-        yield writer.writerow(
-            [
-                entry.pk,
-                entry.started_at.astimezone(tz).isoformat(),
-                entry.ended_at.astimezone(tz).isoformat() if entry.ended_at else "",
-                int(entry.duration().total_seconds()),
-                entry.project_id or "",
-                _csv_safe(entry.project.name) if entry.project else "",
-                _csv_safe(entry.description),
-                "true" if entry.billable else "false",
-                _csv_safe(";".join(entry.tags)),
-            ]
-        )
-
-
 class EntryExportApi(Api):
     @extend_schema_serializer(component_name="EntryExportParameters")
     class FilterSerializer(EntryListApi.FilterSerializer):
@@ -345,7 +286,7 @@ class EntryExportApi(Api):
         user_id = self.subject_id(request, filters.pop("user", None))
         filters.setdefault("ordering", "started_at")
         entries = selectors.entry_list(user_id=user_id, filters=filters).iterator(chunk_size=500)
-        response = StreamingHttpResponse(_csv_rows(entries, tz), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_lines(entries, tz), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="timekeeper-entries.csv"'
         return response
 

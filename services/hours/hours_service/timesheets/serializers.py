@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -23,6 +24,25 @@ class AwareDateTimeField(serializers.DateTimeField):
         if value.tzinfo is None:
             self.fail("naive")
         return super().enforce_timezone(value)
+
+
+UTC = ZoneInfo("UTC")
+_ZONES = frozenset(available_timezones())
+
+
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone name (``Europe/Berlin``), as a :class:`~zoneinfo.ZoneInfo`."""
+
+    default_error_messages = {"zone": "{name!r} is not an IANA time zone (for example Europe/Berlin)."}
+
+    def to_internal_value(self, data: Any) -> ZoneInfo:
+        name = super().to_internal_value(data)
+        if name not in _ZONES:  # also keeps paths and odd keys away from ZoneInfo()
+            self.fail("zone", name=name)
+        return ZoneInfo(name)
+
+    def to_representation(self, value: ZoneInfo | str) -> str:
+        return str(value)
 
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
