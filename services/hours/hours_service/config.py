@@ -91,10 +91,14 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[int] |
     return value
 
 
+# Marks of a placeholder: a secret holding one is refused in production.
+PLACEHOLDER_MARKS = ("dev-only", "change-me", "changeme", "changethis")
+
+
 def _secret(env: Mapping[str, str], name: str, dev_default: str, app_env: str) -> str:
     value = env.get(name, "")
     if app_env == "production":
-        if not value or value == dev_default:
+        if not value or value == dev_default or any(mark in value.lower() for mark in PLACEHOLDER_MARKS):
             raise ConfigError(f"{name} must be set to a real secret when APP_ENV=production")
         return value
     return value or dev_default

@@ -41,6 +41,8 @@ def test_production_reads_everything():
         {"DJANGO_SECRET_KEY": "short"},
         {"INTROSPECTION_CLIENT_SECRET": ""},
         {"INTROSPECTION_CLIENT_SECRET": DEV_INTROSPECTION_CLIENT_SECRET},
+        {"INTROSPECTION_CLIENT_SECRET": "dev-only-introspection-secret"},
+        {"DJANGO_SECRET_KEY": "change-me-to-a-long-random-secret-of-32-characters-or-more"},
         {"DATABASE_URL": ""},
         {"DATABASE_URL": "mysql://db/hours"},
         {"DATABASE_URL": "postgresql://db"},
