@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
+import jwt
 import pytest
 
-from tests.helpers import assert_problem, make_app
+from tests.helpers import SERVICE_ID, SERVICE_SECRET, SIGNING_KEY, assert_problem, basic, make_app
 
 REGISTER = "/api/users/v1/users"
+_NOW = int(time.time())
+WELL_SIGNED = jwt.encode(
+    {
+        "sub": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
+        "iss": "timekeeper-users",
+        "aud": "timekeeper",
+        "iat": _NOW,
+        "exp": _NOW + 3600,
+        "jti": "j",
+        "roles": ["user"],
+    },
+    SIGNING_KEY,
+)
 
 
 def test_unknown_path_is_404_problem(client):
@@ -63,3 +81,26 @@ def test_unexpected_error_is_500_problem_and_logged(settings, caplog):
     assert "kaput" not in response.get_data(as_text=True)
     assert body["detail"] == "The server could not answer this request."
     assert any(r.name == "user_service.errors" and r.exc_info for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        (
+            "post",
+            "/api/users/v1/token",
+            {"data": {"grant_type": "password", "username": "a", "password": "b"}},
+        ),
+        (
+            "post",
+            "/internal/v1/introspect",
+            {"data": {"token": WELL_SIGNED}, "headers": basic(SERVICE_ID, SERVICE_SECRET)},
+        ),
+        ("post", REGISTER, {"json": {"username": "ada", "email": "a@example.com", "password": "x" * 12}}),
+    ],
+)
+def test_database_down_is_503_problem(settings, method, path, kwargs):
+    nowhere = settings.model_copy(update={"database_url": "postgresql://postgres@127.0.0.1:1/users"})
+    response = getattr(make_app(nowhere).test_client(), method)(path, **kwargs)
+    assert_problem(response, 503, "database-unavailable")
+    assert response.headers["Retry-After"] == "5"

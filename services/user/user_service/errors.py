@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from apiflask import APIFlask, HTTPError
 from flask import Response, current_app, json, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -170,7 +171,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     """Werkzeug's errors: 404, 405, malformed bodies, 413, ..."""
     status = error.code or 500
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+    data = getattr(error, "data", None)  # webargs attaches its messages here
+    messages = data.get("messages") if isinstance(data, dict) else None
     if messages and "json" in messages:
         detail = "The request body is not valid JSON."
         if _is_oauth2_endpoint():
@@ -185,6 +187,18 @@ def handle_service_error(error: ServiceError) -> Response:
     return problem(error.status, error.detail, slug=error.slug, title=error.title, errors=error.errors)
 
 
+def handle_database_unavailable(error: OperationalError) -> Response:
+    logger.error(
+        "database unavailable", extra={"error": str(error.orig).splitlines()[0] if error.orig else ""}
+    )
+    return problem(
+        503,
+        "The database is not reachable; try again shortly.",
+        slug="database-unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 def handle_unexpected(error: Exception) -> Response:
     logger.exception("unhandled error", exc_info=error)
     return problem(500, "The server could not answer this request.")
@@ -196,4 +210,5 @@ def init_app(app: APIFlask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(OAuth2Error, oauth2_error_response)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

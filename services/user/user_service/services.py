@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from psycopg import errors as pg_errors
-from sqlalchemy import ColumnElement, ScalarSelect, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -309,6 +309,8 @@ def _access_token_revoke(*, session: Session, token: str) -> bool:
             .values(jti=claims["jti"], expires_at=expires_at)
             .on_conflict_do_nothing(index_elements=[RevokedAccessToken.jti])
         )
+    # an expired token is inactive anyway: its row is no longer needed
+    session.execute(delete(RevokedAccessToken).where(RevokedAccessToken.expires_at <= _now()))
     return True
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.factories import PASSWORD, user_create
 from tests.helpers import SIGNING_KEY, TOKEN_URL, assert_oauth2_error, bearer, login, run_together
 from user_service import db
-from user_service.models import RefreshToken
+from user_service.models import RefreshToken, RevokedAccessToken
 
 ME = "/api/users/v1/users/me"
 REVOKE_URL = f"{TOKEN_URL}/revoke"
@@ -255,3 +255,15 @@ def test_revoke_an_expired_access_token_is_200(client, tokens):
     claims["exp"] = int(time.time()) - 60
     expired = jwt.encode(claims, SIGNING_KEY, algorithm="HS256")
     assert client.post(REVOKE_URL, data={"token": expired}).status_code == 200
+
+
+def test_revoked_jtis_are_kept_until_their_tokens_expire(app, client, tokens):
+    client.post(REVOKE_URL, data={"token": tokens["access_token"]})
+    with app.app_context():
+        session = db.get_session()
+        assert session.query(RevokedAccessToken).count() == 1
+        session.query(RevokedAccessToken).update({"expires_at": RevokedAccessToken.revoked_at})
+        session.commit()
+    client.post(REVOKE_URL, data={"token": login(client, "ada")["access_token"]})
+    with app.app_context():
+        assert db.get_session().query(RevokedAccessToken).count() == 1
