@@ -175,15 +175,12 @@ def start_gateway(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Gateway
         yield lambda env: stack.enter_context(running_gateway(tmp_path / f"gateway-{next(numbers)}", env))
 
 
-@pytest.fixture
-def hours_down(
-    tmp_path_factory: pytest.TempPathFactory, users_stub: StubUpstream, dead_url: str
-) -> Iterator[Gateway]:
+@pytest.fixture(scope="session")
+def hours_down(tmp_path_factory: pytest.TempPathFactory, users_stub: StubUpstream) -> Iterator[Gateway]:
     """A gateway (and docs service) for which the hours service is down."""
+    dead = f"http://127.0.0.1:{free_port()}"
     with (
-        running_docs_service(spec_settings(users_stub.url, dead_url)) as docs,
-        running_gateway(
-            tmp_path_factory.mktemp("hours-down"), gateway_env(users_stub.url, dead_url, docs)
-        ) as gw,
+        running_docs_service(spec_settings(users_stub.url, dead)) as docs,
+        running_gateway(tmp_path_factory.mktemp("hours-down"), gateway_env(users_stub.url, dead, docs)) as gw,
     ):
         yield gw

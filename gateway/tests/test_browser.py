@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
-from conftest import Gateway
+from conftest import Gateway, gateway_env, running_docs_service, running_gateway
 from playwright.sync_api import Browser, Page, Route, sync_playwright
-from stubs import DEMO_USER, STUB_TOKEN
+from stubs import DEMO_USER, STUB_TOKEN, StubUpstream, spec_settings
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 20_000
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 
 
 @pytest.fixture(scope="module")
@@ -86,35 +90,60 @@ def test_both_specs_in_one_dropdown_and_operations_render(
     assert offsite_requests == []
 
 
+def _log_in(page: Page) -> None:
+    """Authorize with the users spec's OAuth2 password flow (the modal may list more schemes)."""
+    page.click("button.authorize")
+    oauth2 = page.locator(".auth-container:has-text('OAuth2, password')")
+    oauth2.locator("#oauth_username").fill(DEMO_USER[0])
+    oauth2.locator("#oauth_password").fill(DEMO_USER[1])
+    oauth2.locator(".auth-btn-wrapper button.authorize").click()
+    oauth2.locator(".auth-btn-wrapper button[aria-label='Remove authorization']").wait_for()  # token issued
+    oauth2.locator(".auth-btn-wrapper button.btn-done").click()
+
+
+def _try_hours_entry_list(page: Page) -> str:
+    """Try it out on GET /api/hours/v1/entries; the response body as shown."""
+    _switch_to(page, "Hours API")
+    operation = page.locator(".opblock:has(.opblock-summary-path[data-path='/api/hours/v1/entries'])").first
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table tr.response .response-col_status").first
+    status.wait_for()
+    # The stub answers 200 only with the bearer token that the users spec's login obtained.
+    assert status.inner_text().strip().startswith("200"), operation.inner_text()
+    return operation.locator(".live-responses-table tr.response .response-col_description").first.inner_text()
+
+
 def test_one_login_on_the_users_spec_authorizes_try_it_out_on_the_hours_spec(
     gateway: Gateway, page: Page, offsite_requests: list[str]
 ) -> None:
     _open_explorer(page, gateway)
-    page.click("button.authorize")
-    page.fill("#oauth_username", DEMO_USER[0])
-    page.fill("#oauth_password", DEMO_USER[1])
-    page.click(".auth-btn-wrapper button.authorize")
-    page.wait_for_selector(".auth-btn-wrapper button[aria-label='Remove authorization']")  # token issued
-    page.click(".auth-btn-wrapper button.btn-done")
-
-    def execute_entry_list() -> str:
-        _switch_to(page, "Hours API")
-        operation = page.locator(".opblock:has(.opblock-summary-path[data-path='/api/hours/v1/entries'])")
-        operation.locator(".opblock-summary").click()
-        operation.locator("button.try-out__btn").click()
-        operation.locator("button.execute").click()
-        status = operation.locator(".live-responses-table tr.response .response-col_status").first
-        status.wait_for()
-        assert status.inner_text().strip().startswith("200"), operation.inner_text()
-        return operation.locator(
-            ".live-responses-table tr.response .response-col_description"
-        ).first.inner_text()
-
-    # The stub answers 200 only with the bearer token the users spec's login obtained.
-    assert STUB_TOKEN in execute_entry_list()
+    _log_in(page)
+    assert STUB_TOKEN in _try_hours_entry_list(page)
     # persistAuthorization: still logged in after a reload.
     _open_explorer(page, gateway)
-    assert STUB_TOKEN in execute_entry_list()
+    assert STUB_TOKEN in _try_hours_entry_list(page)
+    assert offsite_requests == []
+
+
+def test_one_login_works_with_the_committed_service_contracts(
+    tmp_path: Path, page: Page, offsite_requests: list[str]
+) -> None:
+    """The same flow on the services' real specs (their scheme names, servers, extra schemes)."""
+    users_spec, hours_spec = (
+        json.loads((CONTRACTS / f"{name}.openapi.json").read_text()) for name in ("users", "hours")
+    )
+    with ExitStack() as stack:
+        users = StubUpstream("users", users_spec).start()
+        stack.callback(users.stop)
+        hours = StubUpstream("hours", hours_spec).start()
+        stack.callback(hours.stop)
+        docs = stack.enter_context(running_docs_service(spec_settings(users.url, hours.url)))
+        gateway = stack.enter_context(running_gateway(tmp_path, gateway_env(users.url, hours.url, docs)))
+        _open_explorer(page, gateway)
+        _log_in(page)
+        assert STUB_TOKEN in _try_hours_entry_list(page)
     assert offsite_requests == []
 
 
