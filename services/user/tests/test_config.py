@@ -45,7 +45,9 @@ def test_development_defaults(env):
 
 def test_reads_the_environment(env):
     env(**PRODUCTION, ACCESS_TOKEN_TTL_SECONDS="60", LOG_FORMAT="console", INTROSPECTION_CLIENT_ID="svc")
+    env(LOG_LEVEL="debug")
     settings = Settings()
+    assert settings.log_level == "DEBUG"
     assert settings.app_env == "production"
     assert settings.access_token_ttl_seconds == 60
     assert settings.log_format == "console"

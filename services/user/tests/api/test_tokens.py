@@ -8,11 +8,12 @@ from functools import partial
 
 import jwt
 import pytest
+from argon2 import extract_parameters
 
 from tests.factories import PASSWORD, user_create
-from tests.helpers import SIGNING_KEY, TOKEN_URL, assert_oauth2_error, bearer, login, run_together
+from tests.helpers import SIGNING_KEY, TOKEN_URL, assert_oauth2_error, bearer, login, make_app, run_together
 from user_service import db
-from user_service.models import RefreshToken, RevokedAccessToken
+from user_service.models import RefreshToken, RevokedAccessToken, User
 
 ME = "/api/users/v1/users/me"
 REVOKE_URL = f"{TOKEN_URL}/revoke"
@@ -61,6 +62,15 @@ def test_wrong_password_and_unknown_user_look_alike(client, user):
     assert_oauth2_error(wrong, 400, "invalid_grant")
     assert_oauth2_error(unknown, 400, "invalid_grant")
     assert wrong.get_json() == unknown.get_json()
+
+
+def test_login_rehashes_a_password_hashed_with_old_parameters(app, settings, user):
+    stronger = make_app(settings, ARGON2_TIME_COST=2)
+    login(stronger.test_client(), "ada")
+    with app.app_context():
+        stored = db.get_session().get(User, user.id).password_hash
+    assert extract_parameters(stored).time_cost == 2
+    login(stronger.test_client(), "ada")  # and the new hash verifies
 
 
 def test_refresh_tokens_are_stored_hashed(app, tokens):
@@ -145,8 +155,6 @@ def test_client_authentication_is_invalid_client(client, user, headers, extra):
 def test_deactivated_user_cannot_log_in(app, client):
     user_create(app, username="gone", email="gone@example.com")
     with app.app_context():
-        from user_service.models import User
-
         session = db.get_session()
         session.query(User).filter_by(username="gone").update({"is_active": False})
         session.commit()
