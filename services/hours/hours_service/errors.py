@@ -11,7 +11,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -147,6 +147,10 @@ def _convert(exc: Exception, instance: str | None) -> tuple[dict[str, Any], dict
         return body, exc.headers
     if isinstance(exc, Http404):
         return problem(404, str(exc) or "Not found.", instance=instance), {}
+    if isinstance(exc, RequestDataTooBig):
+        return problem(413, "The request body is too large.", instance=instance), {}
+    if isinstance(exc, SuspiciousOperation):
+        return problem(400, "The request is not valid.", instance=instance), {}
     if isinstance(exc, PermissionDenied):
         return problem(403, str(exc) or "Permission denied.", instance=instance), {}
     if isinstance(exc, DjangoValidationError):

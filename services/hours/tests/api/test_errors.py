@@ -60,6 +60,15 @@ def test_malformed_bodies(api, payload):
     assert_problem(api.post(ENTRIES, payload, content_type="application/json"), 400)
 
 
+def test_a_body_nested_too_deeply(api):
+    assert_problem(api.post(ENTRIES, b"[" * 100_000 + b"]" * 100_000, content_type="application/json"), 400)
+
+
+def test_a_body_too_large(api):
+    body = b'{"description": "' + b"x" * 3_000_000 + b'"}'
+    assert_problem(api.post(ENTRIES, body, content_type="application/json"), 413)
+
+
 def test_unsupported_media_type(api):
     assert_problem(api.post(ENTRIES, "started_at=x", content_type="application/x-www-form-urlencoded"), 415)
 
