@@ -113,7 +113,7 @@ def running_gateway(workdir: Path, env: dict[str, str]) -> Iterator[Gateway]:
         proc.wait(timeout=15)
 
 
-def _wait_for_routers(gateway: Gateway, timeout: float = 15.0) -> None:
+def _wait_for_routers(gateway: Gateway, timeout: float = 30.0) -> None:
     """The file provider loads dynamic.yml a moment after the entrypoints open."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

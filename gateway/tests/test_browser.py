@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 30_000  # generous: CI machines are small and busy
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 
 
