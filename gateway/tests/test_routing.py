@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from conftest import Gateway
 from openapi_spec_validator import validate
 
@@ -75,9 +76,6 @@ def test_ping_metrics_and_api_answer_on_the_internal_entrypoint_only(gateway: Ga
     assert ping.status_code == 404
     assert gateway.get("/metrics").status_code == 404
     assert gateway.get("/api/rawdata").status_code == 404
-
-    import requests
-
     assert requests.get(f"{gateway.internal_url}/ping", timeout=5).text == "OK"
     metrics = requests.get(f"{gateway.internal_url}/metrics", timeout=5)
     assert metrics.status_code == 200
