@@ -18,7 +18,8 @@ bp = Blueprint("explorer", __name__, url_prefix="/docs", template_folder="templa
 
 # Swagger UI's dist files ship inside the swagger-ui-py wheel; nothing comes from a CDN.
 _swagger_ui = importlib.util.find_spec("swagger_ui")
-assert _swagger_ui is not None and _swagger_ui.origin, "swagger-ui-py is not installed"
+if _swagger_ui is None or not _swagger_ui.origin:
+    raise RuntimeError("swagger-ui-py is not installed: pip install -r gateway/docs/requirements.txt")
 SWAGGER_UI_DIR = Path(_swagger_ui.origin).parent / "static"
 OWN_DIR = Path(__file__).parent / "static"
 ASSETS = {
