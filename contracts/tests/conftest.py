@@ -86,7 +86,7 @@ class Server:
         while True:
             if self.popen is not None and self.popen.poll() is not None:
                 raise RuntimeError(f"exited with {self.popen.returncode}")
-            with contextlib.suppress(requests.ConnectionError):
+            with contextlib.suppress(requests.RequestException):
                 if requests.get(self.url + live_path, timeout=5).status_code == 200:
                     return
             if time.monotonic() > deadline:
@@ -365,3 +365,20 @@ def contract_hours(prepared: Stack, fake_introspection: FakeIntrospection) -> Se
     return prepared.start_hours(
         "hours-contract", USER_SERVICE_URL=fake_introspection.url, AUTH_CACHE_SECONDS="0"
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failing test that talked to the services shows the end of their logs."""
+    report = yield
+    funcargs = getattr(item, "funcargs", {})
+    servers = [s for s in funcargs.values() if isinstance(s, Server)]
+    for running in (funcargs.get("stack"), funcargs.get("prepared")):
+        if isinstance(running, Stack):
+            servers += [running.user, running.hours, *running.extra]
+    if report.failed and call.when == "call":
+        for server in {id(s): s for s in servers}.values():
+            if server.popen is not None:
+                errors = [line for line in server.tail(400).splitlines() if '"level": "INFO"' not in line]
+                report.sections.append((f"{server.name} log (not INFO, last 40)", "\n".join(errors[-40:])))
+    return report
