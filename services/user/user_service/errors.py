@@ -188,9 +188,7 @@ def handle_service_error(error: ServiceError) -> Response:
 
 
 def handle_database_unavailable(error: OperationalError) -> Response:
-    logger.error(
-        "database unavailable", extra={"error": str(error.orig).splitlines()[0] if error.orig else ""}
-    )
+    logger.error("database unavailable", extra={"error": str(error.orig).partition("\n")[0]})
     return problem(
         503,
         "The database is not reachable; try again shortly.",

@@ -35,6 +35,6 @@ def ready() -> object:
     try:
         ping(get_engine())
     except SQLAlchemyError as exc:
-        logger.warning("not ready: database unreachable", extra={"error": str(exc).splitlines()[0]})
+        logger.warning("not ready: database unreachable", extra={"error": str(exc).partition("\n")[0]})
         return problem(503, "The database is not reachable.", slug="not-ready", headers={"Retry-After": "5"})
     return {"status": "ok", "checks": {"database": "ok"}}
