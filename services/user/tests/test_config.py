@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -56,6 +58,16 @@ def test_reads_the_environment(env):
     assert STRONG_KEY not in repr(settings)
 
 
+def test_env_example_placeholders_are_refused_in_production(env):
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    values = dict(
+        line.split("=", 1) for line in example.read_text().splitlines() if line and not line.startswith("#")
+    )
+    env(**{**values, "APP_ENV": "production"})
+    with pytest.raises(ValidationError, match=r"JWT_SIGNING_KEY.*INTROSPECTION_CLIENT_SECRET"):
+        Settings()
+
+
 def test_production_with_real_secrets_starts(env):
     env(**PRODUCTION)
     Settings()
@@ -70,6 +82,8 @@ def test_production_with_real_secrets_starts(env):
         ({"INTROSPECTION_CLIENT_SECRET": None}, "INTROSPECTION_CLIENT_SECRET"),
         ({"INTROSPECTION_CLIENT_SECRET": ""}, "INTROSPECTION_CLIENT_SECRET"),
         ({"INTROSPECTION_CLIENT_SECRET": "dev-introspection-secret"}, "INTROSPECTION_CLIENT_SECRET"),
+        ({"INTROSPECTION_CLIENT_SECRET": "change-me"}, "INTROSPECTION_CLIENT_SECRET"),
+        ({"JWT_SIGNING_KEY": "change-me-to-a-long-random-secret-of-32-bytes-or-more"}, "JWT_SIGNING_KEY"),
         ({"DATABASE_URL": None}, "DATABASE_URL"),
     ],
 )

@@ -13,8 +13,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_DATABASE_URL = "postgresql://users:users@localhost:5432/users"
 DEV_JWT_SIGNING_KEY = "dev-only-signing-key-change-me-0123456789"
-DEV_INTROSPECTION_CLIENT_SECRET = "dev-introspection-secret"  # noqa: S105 - refused in production
+DEV_INTROSPECTION_CLIENT_SECRET = "dev-introspection-secret"  # noqa: S105 - refused (set it in production)
 MIN_SIGNING_KEY_BYTES = 32
+#: marks of a placeholder (as in .env.example): a secret holding one is refused in production
+PLACEHOLDER_MARKS = ("dev-only", "change-me", "changeme", "changethis")
+
+
+def _is_placeholder(secret: SecretStr | None) -> bool:
+    """Unset, a development default, or a value that says it is a placeholder."""
+    value = secret.get_secret_value() if secret else ""
+    return value in ("", DEV_JWT_SIGNING_KEY, DEV_INTROSPECTION_CLIENT_SECRET) or any(
+        mark in value.lower() for mark in PLACEHOLDER_MARKS
+    )
 
 
 class Settings(BaseSettings):
@@ -57,14 +67,13 @@ class Settings(BaseSettings):
         if self.app_env != "production":
             return self
         problems = []
-        key = self.jwt_signing_key.get_secret_value()
-        if key == DEV_JWT_SIGNING_KEY or len(key.encode()) < MIN_SIGNING_KEY_BYTES:
+        key = self.jwt_signing_key
+        if _is_placeholder(key) or len(key.get_secret_value().encode()) < MIN_SIGNING_KEY_BYTES:
             problems.append(
-                f"JWT_SIGNING_KEY must be set to a secret of at least {MIN_SIGNING_KEY_BYTES} bytes"
+                f"JWT_SIGNING_KEY must be a secret (no placeholder) of at least {MIN_SIGNING_KEY_BYTES} bytes"
             )
-        secret = self.introspection_client_secret
-        if secret is None or secret.get_secret_value() == DEV_INTROSPECTION_CLIENT_SECRET:
-            problems.append("INTROSPECTION_CLIENT_SECRET must be set")
+        if _is_placeholder(self.introspection_client_secret):
+            problems.append("INTROSPECTION_CLIENT_SECRET must be set to a secret (no placeholder)")
         if "database_url" not in self.model_fields_set:
             problems.append("DATABASE_URL must be set")
         if problems:
