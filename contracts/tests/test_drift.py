@@ -6,6 +6,7 @@ import difflib
 import json
 
 import pytest
+import requests
 
 from contract_tools import export
 
@@ -61,3 +62,18 @@ def test_validate_refuses_anything_but_openapi_31() -> None:
     broken = {**document, "paths": {"/x": {"get": {"responses": {"200": {"description": 1}}}}}}
     with pytest.raises(Exception):  # noqa: B017 - the validator's own error type
         export.validate(broken)
+
+
+@pytest.mark.parametrize(
+    ("service", "path"), [("users", "/api/users/openapi.json"), ("hours", "/api/hours/openapi.json")]
+)
+def test_running_service_serves_the_committed_spec(stack, service: str, path: str) -> None:
+    """What Swagger UI and the gateway's docs read is the committed contract, not a variant of it."""
+    server = stack.user if service == "users" else stack.hours
+    response = requests.get(server.url + path, timeout=10)
+    assert response.status_code == 200, response.text[:300]
+    committed = json.loads(export.spec_path(service).read_text())
+    assert export.canonical(response.json()) == export.canonical(committed), (
+        f"{path} differs from contracts/{export.SPECS[service]}: run `{export.REGENERATE}`, "
+        "or make the served document request-independent"
+    )
