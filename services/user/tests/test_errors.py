@@ -8,7 +8,15 @@ import uuid
 import jwt
 import pytest
 
-from tests.helpers import SERVICE_ID, SERVICE_SECRET, SIGNING_KEY, assert_problem, basic, make_app
+from tests.helpers import (
+    SERVICE_ID,
+    SERVICE_SECRET,
+    SIGNING_KEY,
+    assert_oauth2_error,
+    assert_problem,
+    basic,
+    make_app,
+)
 
 REGISTER = "/api/users/v1/users"
 _NOW = int(time.time())
@@ -104,3 +112,46 @@ def test_database_down_is_503_problem(settings, method, path, kwargs):
     response = getattr(make_app(nowhere).test_client(), method)(path, **kwargs)
     assert_problem(response, 503, "database-unavailable")
     assert response.headers["Retry-After"] == "5"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "post",
+            REGISTER,
+            {"username": "ada", "email": "a@example.com", "password": "x" * 12, "display_name": "a\x00b"},
+        ),
+        ("post", REGISTER, {"username": "ada", "email": "a\x00@example.com", "password": "x" * 12}),
+        ("patch", f"{REGISTER}/me", {"display_name": "line\nbreak"}),
+    ],
+)
+def test_nul_and_control_characters_are_400_never_500(client, auth_headers, method, path, body):
+    response = getattr(client, method)(path, json=body, headers=auth_headers)
+    assert_problem(response, 400, "validation-error")
+
+
+def test_nul_in_a_search_is_400(client, admin_headers):
+    response = client.get(REGISTER, query_string={"q": "a\x00"}, headers=admin_headers)
+    assert_problem(response, 400, "validation-error")
+
+
+@pytest.mark.parametrize("login_as", ["ada\x00", "ada\x00@example.com"])
+def test_nul_in_a_login_is_invalid_grant(client, user, login_as):
+    form = {"grant_type": "password", "username": login_as, "password": "whatever it is"}
+    assert_oauth2_error(client.post("/api/users/v1/token", data=form), 400, "invalid_grant")
+
+
+def test_a_value_the_database_refuses_is_400(settings):
+    app = make_app(settings)
+
+    @app.get("/api/users/v1/nul-probe")
+    def nul_probe() -> dict:
+        from sqlalchemy import text
+
+        from user_service.db import get_session
+
+        get_session().execute(text("SELECT CAST(:v AS text)"), {"v": "a\x00"})
+        return {}
+
+    assert_problem(app.test_client().get("/api/users/v1/nul-probe"), 400, "validation-error")

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from apiflask import APIFlask, HTTPError
 from flask import Response, current_app, json, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -197,6 +197,16 @@ def handle_database_unavailable(error: OperationalError) -> Response:
     )
 
 
+def handle_unstorable_value(error: DataError) -> Response:
+    """A value the database refuses (a NUL byte, a number out of range) is the client's error."""
+    logger.warning("value refused by the database", extra={"error": str(error.orig).partition("\n")[0]})
+    if _is_oauth2_endpoint():
+        return oauth2_error_response(
+            OAuth2Error("invalid_request", "A parameter holds a value that cannot be used.")
+        )
+    return problem(400, "The request holds a value that cannot be stored.", slug=ValidationFailed.slug)
+
+
 def handle_unexpected(error: Exception) -> Response:
     logger.exception("unhandled error", exc_info=error)
     return problem(500, "The server could not answer this request.")
@@ -209,4 +219,5 @@ def init_app(app: APIFlask) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(OAuth2Error, oauth2_error_response)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(DataError, handle_unstorable_value)
     app.register_error_handler(Exception, handle_unexpected)

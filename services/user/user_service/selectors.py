@@ -20,6 +20,8 @@ def user_get(*, session: Session, user_id: uuid.UUID) -> User | None:
 
 def user_get_by_login(*, session: Session, login: str) -> User | None:
     """A user by username or email, case-insensitively (usernames cannot contain "@")."""
+    if "\x00" in login:  # no user has one, and Postgres cannot compare text holding one
+        return None
     column = User.email if "@" in login else User.username
     return session.scalar(select(User).where(func.lower(column) == login.lower()))
 

@@ -26,7 +26,9 @@ _username = {
     "validate": Regexp(USERNAME_PATTERN, error=f"Use {USERNAME_RULE}."),
     "metadata": {"description": USERNAME_RULE, "example": "ada"},
 }
-_email = {"validate": Length(max=254), "metadata": {"example": "ada@example.com"}}
+#: one line of text: Postgres cannot store NUL, and no name needs a control character
+_one_line = Regexp(r"^[^\x00-\x1f\x7f]*$", error="Control characters are not allowed.")
+_email = {"validate": [Length(max=254), _one_line], "metadata": {"example": "ada@example.com"}}
 _password = {
     "load_only": True,
     "metadata": {
@@ -34,7 +36,11 @@ _password = {
         "description": "at least 10 characters, not the username or the email",
     },
 }
-_display_name = {"allow_none": True, "validate": Length(max=100), "metadata": {"example": "Ada Lovelace"}}
+_display_name = {
+    "allow_none": True,
+    "validate": [Length(max=100), _one_line],
+    "metadata": {"example": "Ada Lovelace"},
+}
 
 
 class UserIn(Schema):
@@ -77,7 +83,9 @@ class UserAdminUpdateIn(Schema):
 
 
 class UserListQuery(Schema):
-    q = String(validate=Length(min=1, max=100), metadata={"description": "search username, email, name"})
+    q = String(
+        validate=[Length(min=1, max=100), _one_line], metadata={"description": "search username, email, name"}
+    )
     is_active = Boolean()
     page = Integer(load_default=1, validate=Range(min=1))
     per_page = Integer(load_default=20, validate=Range(min=1, max=100))
