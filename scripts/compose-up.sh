@@ -19,18 +19,11 @@ start=$SECONDS
 if ! docker compose up --build --detach --wait --wait-timeout "${COMPOSE_WAIT_TIMEOUT:-300}" "$@"; then
     echo >&2
     docker compose ps --all >&2 || true
-    for svc in $(docker compose ps --all --format '{{.Service}} {{.Health}} {{.State}}' 2>/dev/null \
-        | awk '$2 != "healthy" && !($3 == "exited" && $0 ~ /migrate/) {print $1}'); do
+    # the logs of whatever is in trouble: running but not healthy, restarting, or exited non-zero
+    for svc in $(docker compose ps --all --format '{{.Service}}|{{.State}}|{{.Health}}|{{.ExitCode}}' 2>/dev/null \
+        | awk -F'|' '($2 == "running" && $3 != "" && $3 != "healthy") || $2 == "restarting" || ($2 == "exited" && $4 != 0) {print $1}'); do
         echo "---- last logs of $svc" >&2
         docker compose logs --no-color --tail 40 "$svc" >&2 || true
-    done
-    # a failed one-shot migration shows in its own logs
-    for svc in user-migrate hours-migrate; do
-        code="$(docker compose ps --all --format '{{.ExitCode}}' "$svc" 2>/dev/null || true)"
-        if [[ -n "$code" && "$code" != 0 ]]; then
-            echo "---- $svc exited $code" >&2
-            docker compose logs --no-color --tail 40 "$svc" >&2 || true
-        fi
     done
     die "the stack did not become healthy; 'make logs' follows every service"
 fi
