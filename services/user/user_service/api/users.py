@@ -87,7 +87,7 @@ class UserListQuery(Schema):
         validate=[Length(min=1, max=100), _one_line], metadata={"description": "search username, email, name"}
     )
     is_active = Boolean()
-    page = Integer(load_default=1, validate=Range(min=1))
+    page = Integer(load_default=1, validate=Range(min=1, max=1_000_000))
     per_page = Integer(load_default=20, validate=Range(min=1, max=100))
 
 
