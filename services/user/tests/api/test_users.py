@@ -44,6 +44,8 @@ def test_register(app, client):
         ({"username": "no spaces"}, "username"),
         ({"username": "ad@m"}, "username"),
         ({"username": "-leading"}, "username"),
+        ({"username": "trailing\n"}, "username"),
+        ({"display_name": "trailing\n"}, "display_name"),
         ({"email": "not-an-email"}, "email"),
         ({"email": "a@" + "b" * 250 + ".com"}, "email"),
         ({"password": "short9char"[:9]}, "password"),
