@@ -77,6 +77,12 @@ def test_prestart_refuses_a_weak_admin_password(service_env):
     assert main(["prestart"]) == 1
 
 
+def test_create_admin_refuses_a_bad_username(service_env):
+    assert main(["prestart"]) == 0
+    service_env.setenv("ADMIN_PASSWORD", ADMIN_PASSWORD)
+    assert main(["create-admin", "--username", "not valid", "--email", "x@example.com"]) == 1
+
+
 def test_create_admin_command_creates_and_promotes(service_env, empty_database_url):
     assert main(["prestart"]) == 0
     service_env.setenv("ADMIN_PASSWORD", ADMIN_PASSWORD)

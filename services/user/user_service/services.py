@@ -8,6 +8,7 @@ Races are decided by the database: registrations by the unique indexes on
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,10 @@ from user_service.security import (
 
 logger = logging.getLogger(__name__)
 
+# "$(?!\n)": Python's "$" alone lets a final newline in; the lookahead keeps the pattern
+# valid ECMA-262 for the OpenAPI document (where "\Z" does not exist)
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$(?!\n)"
+USERNAME_RULE = "3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
 _UNIQUE_INDEX_FIELDS = {"uq_users_username_lower": "username", "uq_users_email_lower": "email"}
@@ -94,6 +99,8 @@ def user_create(
     display_name: str | None = None,
     roles: tuple[str, ...] = ("user",),
 ) -> User:
+    if not re.match(USERNAME_PATTERN, username):  # the API checks it too; the CLI and env do not
+        raise ValidationFailed("The username is not valid.", errors={"username": [f"Use {USERNAME_RULE}."]})
     password_validate(password=password, username=username, email=email)
     user = User(
         username=username,

@@ -18,17 +18,13 @@ from user_service.models import ROLES, User
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/users/v1/users", tag="Users")
 
-# "$(?!\n)": Python's "$" alone lets a final newline in; the lookahead keeps the pattern
-# valid ECMA-262 for the OpenAPI document (where "\Z" does not exist)
-USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$(?!\n)"
-USERNAME_RULE = "3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
-
 _username = {
     "required": True,
-    "validate": Regexp(USERNAME_PATTERN, error=f"Use {USERNAME_RULE}."),
-    "metadata": {"description": USERNAME_RULE, "example": "ada"},
+    "validate": Regexp(services.USERNAME_PATTERN, error=f"Use {services.USERNAME_RULE}."),
+    "metadata": {"description": services.USERNAME_RULE, "example": "ada"},
 }
 #: one line of text: Postgres cannot store NUL, and no name needs a control character
+#: ("$(?!\n)" as in services.USERNAME_PATTERN)
 _one_line = Regexp(r"^[^\x00-\x1f\x7f]*$(?!\n)", error="Control characters are not allowed.")
 _email = {"validate": [Length(max=254), _one_line], "metadata": {"example": "ada@example.com"}}
 _password = {
