@@ -43,7 +43,7 @@ def server(app, database_url, tmp_path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a busy 2-core machine boots slowly
         while True:
             try:
                 if requests.get(f"{base}/api/users/health/ready", timeout=5).status_code == 200:
