@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
+import jwt
 import pytest
 from argon2 import extract_parameters
 
 from tests.factories import PASSWORD, UserPayloadFactory, user_create
-from tests.helpers import TOKEN_URL, assert_problem, bearer, login, run_together
+from tests.helpers import SIGNING_KEY, TOKEN_URL, assert_problem, bearer, login, run_together
 from user_service import db
 from user_service.models import User
 
@@ -114,8 +116,14 @@ def test_me_needs_a_token(client):
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="timekeeper"'
 
 
-def test_me_with_a_bad_token(client):
-    response = client.get(ME, headers=bearer("not-a-jwt"))
+def _expired(token: str) -> str:
+    claims = jwt.decode(token, SIGNING_KEY, algorithms=["HS256"], audience="timekeeper")
+    return jwt.encode({**claims, "exp": int(time.time()) - 1}, SIGNING_KEY, algorithm="HS256")
+
+
+@pytest.mark.parametrize("spoil", [lambda t: "not-a-jwt", _expired, lambda t: t[:-3] + "abc"])
+def test_me_with_a_bad_token(client, tokens, spoil):
+    response = client.get(ME, headers=bearer(spoil(tokens["access_token"])))
     assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="timekeeper", error="invalid_token"'
 
