@@ -252,6 +252,8 @@ class StubUpstream:
     name: str  # "users" or "hours"
     spec: dict[str, Any]
     seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (raw path, headers)
+    # GET .../v1/entries/export streams a first chunk, then waits for this before the rest
+    stream_gate: threading.Event = field(default_factory=threading.Event)
     _server: http.server.ThreadingHTTPServer | None = None
 
     @property
@@ -338,7 +340,22 @@ def _handler_for(stub: StubUpstream) -> type[http.server.BaseHTTPRequestHandler]
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def _stream(self) -> None:
+            """Chunked: one chunk now, the last one when the test opens ``stream_gate``."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for chunk in (b"id,description\r\n", b"1,first\r\n"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+                stub.stream_gate.wait(timeout=10)
+            self.wfile.write(b"0\r\n\r\n")
+
         def _serve(self) -> None:
+            if self.command == "GET" and self.path.split("?", 1)[0].endswith("/v1/entries/export"):
+                self._stream()
+                return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {key.lower(): value for key, value in self.headers.items()}

@@ -83,3 +83,20 @@ def test_other_spellings_of_the_token_path_share_the_limit(limited: Gateway) -> 
         "/api/users/x/../v1/token",
     ):
         assert limited.raw("POST", path).status == 429, path
+
+
+def test_reads_stream_through_the_gateway_unbuffered(gateway: Gateway, hours_stub: StubUpstream) -> None:
+    """The body limit buffers; reads skip it, so a CSV export reaches the client as it is made."""
+    hours_stub.stream_gate.clear()
+    try:
+        with gateway.request("GET", "/api/hours/v1/entries/export", stream=True, timeout=5) as response:
+            assert response.status_code == 200
+            # The stub holds its last chunk until the gate opens: a buffering gateway
+            # would deliver nothing before the read timeout.
+            chunks = response.iter_content(chunk_size=None)
+            first = next(chunks)
+            assert first.startswith(b"id,description")
+            hours_stub.stream_gate.set()
+            assert first + b"".join(chunks) == b"id,description\r\n1,first\r\n"
+    finally:
+        hours_stub.stream_gate.set()
