@@ -44,8 +44,9 @@ def _point_at_user_service(user_service: UserServiceStub, settings: Any) -> Iter
     settings.USER_SERVICE_URL = user_service.url
     settings.INTROSPECTION_CLIENT_ID = CLIENT_ID
     settings.INTROSPECTION_CLIENT_SECRET = CLIENT_SECRET
-    settings.USER_SERVICE_CONNECT_TIMEOUT = 0.5
-    settings.USER_SERVICE_READ_TIMEOUT = 0.5
+    # Generous: the machine may be busy. The timeout tests lower the read timeout.
+    settings.USER_SERVICE_CONNECT_TIMEOUT = 2.0
+    settings.USER_SERVICE_READ_TIMEOUT = 5.0
     settings.AUTH_CACHE_SECONDS = 30
     user_service.reset()
     cache.clear()

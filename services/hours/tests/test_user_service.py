@@ -7,6 +7,8 @@ import requests
 from hours_service import user_service as client
 from timekeeper_dev.net import free_port
 
+from tests.user_service_stub import SHORT_READ_TIMEOUT
+
 
 def test_one_pooled_session_per_process():
     assert isinstance(client.session, requests.Session)
@@ -30,7 +32,8 @@ def test_refused_connection_is_a_user_service_error(settings):
 
 
 @pytest.mark.parametrize("mode", ["error", "slow"])
-def test_5xx_and_timeouts_are_user_service_errors(user_service, mode):
+def test_5xx_and_timeouts_are_user_service_errors(user_service, settings, mode):
     user_service.mode = mode
+    settings.USER_SERVICE_READ_TIMEOUT = SHORT_READ_TIMEOUT
     with pytest.raises(client.UserServiceError):
         client.introspect("token")

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 CLIENT_ID = "hours-test"
 CLIENT_SECRET = "hours-test-secret"
 SLOW_SECONDS = 1.5
+SHORT_READ_TIMEOUT = 0.5  # what the timeout tests set: well below SLOW_SECONDS
 GARBAGE = {"active": True, "sub": "u1", "username": "ada", "roles": ["root"], "exp": "soon"}
 
 

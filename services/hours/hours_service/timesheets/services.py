@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
@@ -92,33 +92,51 @@ def _overlapping(
     return queryset.exclude(pk=exclude).order_by("started_at").first()
 
 
-@contextmanager
-def _entry_rules(entry: Entry) -> Iterator[None]:
-    """Run a write in a savepoint; a Postgres rule that fires becomes the matching problem.
+DEADLOCK_RETRIES = 3
 
-    In a race the loser's insert waits for the winner's commit, then fails, so the entry
-    it conflicts with is visible to the query that names it.
+
+def _sqlstate(exc: Exception) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
+
+
+def _entry_save(entry: Entry, update_fields: list[str] | None = None) -> None:
+    """Save in a savepoint; a Postgres rule that fires becomes the matching problem.
+
+    In a race the loser's write waits for the winner's commit, then fails, so the entry
+    it conflicts with is visible to the query that names it. Two inserts that reach the
+    exclusion index at the same instant can each wait for the other; Postgres then aborts
+    one with ``deadlock_detected``. That one tries again: now it waits for the winner and
+    meets the rule like any loser.
     """
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as exc:
-        constraint = _constraint(exc)
-        if constraint in _CHECKS:
-            field, message = _CHECKS[constraint]
-            raise ValidationFailed({field: [message]}) from exc
-        if constraint == "entry_project_same_owner":
-            raise NotFound(f"No project {entry.project_id}.") from exc
-        if constraint not in {"entry_no_overlap", "entry_one_running_per_user"}:
-            raise
-        if entry.ended_at is None and (running := entry_running(user_id=entry.user_id)) is not None:
-            raise TimerRunning(running) from exc
-        conflicting = _overlapping(
-            user_id=entry.user_id, started_at=entry.started_at, ended_at=entry.ended_at, exclude=entry.pk
-        )
-        if conflicting is None:  # the other write was rolled back meanwhile
-            raise Conflict("The entry conflicts with a concurrent change; try again.") from exc
-        raise OverlappingEntry(conflicting) from exc
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                entry.save(update_fields=update_fields)
+            return
+        except OperationalError as exc:
+            if _sqlstate(exc) != "40P01" or attempt == DEADLOCK_RETRIES:
+                raise
+        except IntegrityError as exc:
+            raise _entry_problem(entry, exc) from exc
+
+
+def _entry_problem(entry: Entry, exc: IntegrityError) -> Exception:
+    constraint = _constraint(exc)
+    if constraint in _CHECKS:
+        field, message = _CHECKS[constraint]
+        return ValidationFailed({field: [message]})
+    if constraint == "entry_project_same_owner":
+        return NotFound(f"No project {entry.project_id}.")
+    if constraint not in {"entry_no_overlap", "entry_one_running_per_user"}:
+        return exc
+    if entry.ended_at is None and (running := entry_running(user_id=entry.user_id)) is not None:
+        return TimerRunning(running)
+    conflicting = _overlapping(
+        user_id=entry.user_id, started_at=entry.started_at, ended_at=entry.ended_at, exclude=entry.pk
+    )
+    if conflicting is None:  # the other write was rolled back meanwhile
+        return Conflict("The entry conflicts with a concurrent change; try again.")
+    return OverlappingEntry(conflicting)
 
 
 def _check_times(*, started_at: datetime, ended_at: datetime | None, check_start: bool = True) -> None:
@@ -214,8 +232,7 @@ def entry_create(
         billable=billable if billable is not None else (project.billable if project else True),
         tags=list(tags),
     )
-    with _entry_rules(entry):
-        entry.save()
+    _entry_save(entry)
     return entry
 
 
@@ -234,8 +251,7 @@ def entry_update(*, entry: Entry, user: Principal, data: dict[str, Any]) -> Entr
         entry.project = _usable_project(user=user, project_id=data["project"]) if data["project"] else None
         fields.append("project")
     if fields:
-        with _entry_rules(entry):
-            entry.save(update_fields=[*fields, "updated_at"])
+        _entry_save(entry, update_fields=[*fields, "updated_at"])
     return entry
 
 

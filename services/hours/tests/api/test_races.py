@@ -37,7 +37,7 @@ def statuses(responses) -> list[int]:
 
 def one_wins(responses, problem_type: str) -> None:
     """Exactly one 201; the other is a 409 of ``problem_type`` naming the winner."""
-    assert statuses(responses) == [201, 409]
+    assert statuses(responses) == [201, 409], [r.content for r in responses]
     winner = next(r for r in responses if r.status_code == 201).json()
     loser = next(r for r in responses if r.status_code == 409).json()
     assert loser["type"] == f"urn:timekeeper:problem:{problem_type}"
@@ -87,4 +87,4 @@ def test_same_project_name_at_once(client_for, user):
     responses = race(
         [lambda c=c: c.post("/api/hours/v1/projects", {"name": "Website"}, format="json") for c in clients]
     )
-    assert statuses(responses) == [201, 409]
+    assert statuses(responses) == [201, 409], [r.content for r in responses]
