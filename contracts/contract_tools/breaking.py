@@ -7,13 +7,16 @@ the new one. For OpenAPI documents:
 - a parameter removed, a new required parameter, a parameter made required;
 - a request body made required, a request media type no longer accepted;
 - in requests: a new required field, a field made required, a field removed where
-  ``additionalProperties`` is false, a type narrowed, enum values removed, a new enum or
-  format, tighter bounds (length, range, items, pattern);
+  ``additionalProperties`` is false, a type narrowed, enum values removed, a new enum;
 - a success (2xx) response or a response media type removed;
 - in responses: a field removed or made optional, a type widened or changed (``null``
   included), new enum values, a format changed, a new field where the old schema said
   ``additionalProperties: false``;
 - an operation that now needs credentials.
+
+Warnings, printed but not failing: tighter request bounds (length, range, items), a new or
+changed request pattern or format, a response format no longer promised. They can refuse
+requests that passed before, but are how validation gets hardened; judge each one.
 
 JSON Schemas (``introspection.schema.json``) are compared as responses: what the
 provider answers, the consumer reads.
@@ -56,6 +59,7 @@ _LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minPro
 class Change:
     where: str
     what: str
+    level: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}"
@@ -212,8 +216,8 @@ class _SchemaDiff:
         self.old_doc, self.new_doc = old_doc, new_doc
         self.changes: list[Change] = []
 
-    def add(self, where: str, what: str) -> None:
-        self.changes.append(Change(where, what))
+    def add(self, where: str, what: str, level: Literal["error", "warning"] = "error") -> None:
+        self.changes.append(Change(where, what, level))
 
     def compare(
         self,
@@ -268,20 +272,21 @@ class _SchemaDiff:
         if o.format and n.format:
             self.add(where, f"format changed from {o.format} to {n.format}")
         elif direction == "request" and n.format:
-            self.add(where, f"now requires format {n.format}")
+            self.add(where, f"now requires format {n.format}", "warning")
         elif direction == "response" and o.format:
-            self.add(where, f"format {o.format} no longer promised")
+            self.add(where, f"format {o.format} no longer promised", "warning")
 
     def _bounds(self, o: _Shape, n: _Shape, where: str) -> None:
         for key in _UPPER_BOUNDS + _LOWER_BOUNDS:
             old, new = o.raw.get(key), n.raw.get(key)
             if not isinstance(new, int | float) or isinstance(new, bool) or old == new:
                 continue
-            tighter = old is None or (new < old if key in _UPPER_BOUNDS else new > old)
-            if tighter:
-                self.add(where, f"{key} tightened from {old} to {new}")
+            if old is None:
+                self.add(where, f"new {key} {new}", "warning")
+            elif new < old if key in _UPPER_BOUNDS else new > old:
+                self.add(where, f"{key} tightened from {old} to {new}", "warning")
         if n.raw.get("pattern") and n.raw.get("pattern") != o.raw.get("pattern"):
-            self.add(where, f"pattern changed to {n.raw['pattern']!r}")
+            self.add(where, f"pattern changed to {n.raw['pattern']!r}", "warning")
 
     def _properties(
         self, o: _Shape, n: _Shape, where: str, direction: Direction, seen: frozenset[tuple[str, str]]
@@ -536,12 +541,14 @@ def main(argv: list[str] | None = None) -> int:
         changes = compare_contract(name, old, new)
         for change in changes:
             line = f"{name}: {change}"
-            if line in allowed:
+            if change.level == "warning":
+                print(f"  warning   {line}")
+            elif line in allowed:
                 print(f"  accepted  {line}")
             else:
                 failures += 1
                 print(f"  BREAKING  {line}")
-        if not changes:
+        if not any(change.level == "error" for change in changes):
             print(f"contracts-breaking: {name}: no breaking change since {args.base}")
     for name in sorted({line.split(":", 1)[0] for line in allowed} - set(contract_files())):
         print(f"contracts-breaking: note: {ACCEPTED.name} names {name}, which does not exist")

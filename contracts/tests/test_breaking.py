@@ -231,6 +231,19 @@ def test_request_field_narrowed() -> None:
         "POST /items request application/json.name: maxLength tightened from 100 to 50",
         "POST /items request application/json.size: type changed from number to integer",
     ]
+    levels = {c.what.split()[0]: c.level for c in compare_openapi(spec(), new)}
+    assert levels == {"enum": "error", "maxLength": "warning", "type": "error"}
+
+
+def test_hardened_request_validation_only_warns() -> None:
+    new = spec()
+    schemas(new)["ItemIn"]["properties"]["name"]["pattern"] = "^[a-z]+$"
+    new["paths"]["/items"]["get"]["parameters"][0]["schema"]["maxLength"] = 100
+    found = compare_openapi(spec(), new)
+    assert [(str(c), c.level) for c in found] == [
+        ("GET /items query parameter q: new maxLength 100", "warning"),
+        ("POST /items request application/json.name: pattern changed to '^[a-z]+$'", "warning"),
+    ]
 
 
 def test_request_body_made_required_and_media_type_dropped() -> None:
@@ -407,6 +420,17 @@ def test_command_fails_on_a_breaking_commit_and_names_it(
     )
     assert breaking.main([]) == 0
     assert "accepted  api.openapi.json: /items: path removed" in capsys.readouterr().out
+
+
+def test_command_passes_on_warnings(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = spec()
+    schemas(new)["ItemIn"]["properties"]["name"]["maxLength"] = 10
+    commit(repo, new)
+    assert breaking.main([]) == 0
+    assert (
+        "warning   api.openapi.json: POST /items request application/json.name: maxLength"
+        in capsys.readouterr().out
+    )
 
 
 def test_command_compares_the_working_tree_with_any_base(repo: Path) -> None:

@@ -19,7 +19,7 @@ import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.conftest import CONTRACTS, Account, Stack, admin, register
+from tests.helpers import CONTRACTS, Account, Stack, admin, register
 
 MAX_EXAMPLES = int(os.environ.get("CONTRACTS_FUZZ_EXAMPLES", "8"))
 SEED = os.environ.get("CONTRACTS_FUZZ_SEED", "20261128")

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from tests.conftest import FakeIntrospection, Server, load_contract
+from tests.helpers import FakeIntrospection, Server, load_contract
 
 SCHEMA = load_contract("introspection.schema.json")
 VALIDATOR = Draft202012Validator(SCHEMA)

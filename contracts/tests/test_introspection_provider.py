@@ -11,7 +11,7 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
-from tests.conftest import CLIENT_ID, Stack, admin, introspect, load_contract, register
+from tests.helpers import CLIENT_ID, Stack, admin, introspect, load_contract, register
 
 SCHEMA = load_contract("introspection.schema.json")
 VALIDATOR = Draft202012Validator(SCHEMA)
