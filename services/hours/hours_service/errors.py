@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -156,6 +156,15 @@ def _convert(exc: Exception, instance: str | None) -> tuple[dict[str, Any], dict
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return _validation_problem(errors, instance), {}
+    if isinstance(exc, OperationalError):
+        # The database is unreachable (or gave up on this transaction): try again shortly.
+        logger.warning("database unavailable", exc_info=exc)
+        return problem(
+            503,
+            "The database cannot answer right now; try again shortly.",
+            slug="database-unavailable",
+            instance=instance,
+        ), {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if isinstance(exc, IntegrityError):
         status, parts = _integrity_problem(exc)
         return problem(status, instance=instance, **parts), {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from hours_service.errors import PROBLEM_CONTENT_TYPE, exception_handler
 from rest_framework import exceptions
 
@@ -53,3 +53,10 @@ def test_throttled_says_when_to_retry():
     response = handled(exceptions.Throttled(wait=7))
     assert response.status_code == 429
     assert response["Retry-After"] == "7"
+
+
+def test_a_database_that_cannot_answer_is_503_with_retry_after():
+    response = handled(OperationalError("connection refused"))
+    assert response.status_code == 503
+    assert response.data["type"] == "urn:timekeeper:problem:database-unavailable"
+    assert response["Retry-After"]
