@@ -157,7 +157,11 @@ ACTIVE_ANSWERS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(answer=ACTIVE_ANSWERS)
 def test_any_active_answer_the_schema_allows_is_taken(
     contract_hours: Server, fake_introspection: FakeIntrospection, answer: dict[str, Any]
@@ -167,7 +171,11 @@ def test_any_active_answer_the_schema_allows_is_taken(
     assert response.status_code == 200, f"{answer} -> {response.status_code} {response.text[:300]}"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(answer=ACTIVE_ANSWERS, data=st.data())
 def test_any_active_answer_with_one_field_broken_is_a_503(
     contract_hours: Server, fake_introspection: FakeIntrospection, answer: dict[str, Any], data: st.DataObject
