@@ -10,10 +10,13 @@
 # The stand-ins get their own names (timekeeper-ci/...), never the official ones, and
 # reach the stack only through the image variables that docker-compose.yml and the
 # Dockerfiles default to the official images. On success the script writes those
-# variables to .ci/.images.env and prints them as `export` lines on stdout:
+# variables to .ci/.images.env (git-ignored) and prints them as `export` lines on stdout:
 #
-#     eval "$(.ci/compose-e2e-setup.sh)"     # or: . .ci/.images.env after running it
+#     .ci/compose-e2e-setup.sh >/dev/null
+#     . .ci/.images.env
 #
+# (two lines under `set -e`; not `eval "$(...)"`: eval of nothing succeeds, so a failed
+# setup would go unnoticed).
 # Progress and per-step timings go to stderr. Rerunning on a warm machine takes seconds.
 #
 #   TIMEKEEPER_CACHE   cache root (default ~/.cache/timekeeper): images/ holds a
@@ -30,7 +33,11 @@ DEBIAN_SUITE=bookworm
 
 COMPOSE_VERSION=2.40.3
 COMPOSE_SHA256=dba9d98e1ba5bfe11d88c99b9bd32fc4a0624a30fafe68eea34d61a3e42fd372
-COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
+if [[ "$(id -u)" == 0 ]]; then
+    COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
+else
+    COMPOSE_PLUGIN="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins/docker-compose"
+fi
 
 BASE_TAG=timekeeper-ci/debian:bookworm
 PYTHON_TAG=timekeeper-ci/python:bookworm
@@ -87,8 +94,11 @@ fi
 # --- 2. Compose v2 plugin --------------------------------------------------------------
 sha256_of() { sha256sum "$1" | awk '{print $1}'; }
 step "Compose v2 plugin"
+existing="$(docker_cli compose version --short 2>/dev/null || true)"
 if [[ -x "$COMPOSE_PLUGIN" && "$(sha256_of "$COMPOSE_PLUGIN")" == "$COMPOSE_SHA256" ]]; then
     done_step "v$COMPOSE_VERSION already installed"
+elif [[ "$existing" == 2.* || "$existing" == v2.* ]]; then
+    done_step "this machine's own Compose $existing"
 else
     # A throwaway venv in the cache, never the project's .venv. Do not call the package's
     # own docker-compose wrapper: it exits 0 even when the command failed.
