@@ -252,18 +252,15 @@ class FakeIntrospection:
                 )
                 token = (form.get("token") or [""])[0]
                 if self.path != "/internal/v1/introspect" or auth != f"Basic {expected}":
-                    status, body = 401, b'{"error": "invalid_client"}'
+                    self._send(401, b'{"error": "invalid_client"}')
                 else:
-                    status, body = fake.answers.get(token, (200, b'{"active": false}'))
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    self._send(*fake.answers.get(token, (200, b'{"active": false}')))
 
             def do_GET(self) -> None:  # the hours service's readiness probe
-                body = b'{"status": "ok"}'
-                self.send_response(200)
+                self._send(200, b'{"status": "ok"}')
+
+            def _send(self, status: int, body: bytes) -> None:
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -273,6 +270,7 @@ class FakeIntrospection:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
