@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -67,8 +68,16 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _nonempty_str(value: Any) -> bool:
-    return isinstance(value, str) and bool(value)
+_PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]+")
+
+
+def _text(value: Any, max_length: int | None = None) -> bool:
+    """A non-empty string without control characters (NUL included), as the contract says."""
+    return (
+        isinstance(value, str)
+        and _PRINTABLE.fullmatch(value) is not None
+        and (max_length is None or len(value) <= max_length)
+    )
 
 
 def parse_answer(payload: Any) -> Principal | None:
@@ -91,9 +100,9 @@ def parse_answer(payload: Any) -> Principal | None:
     roles = payload["roles"]
     aud = payload.get("aud", "")
     checks = {
-        "sub": _nonempty_str(payload["sub"]),
-        "username": _nonempty_str(payload["username"]),
-        "jti": _nonempty_str(payload["jti"]),
+        "sub": _text(payload["sub"], max_length=255),
+        "username": _text(payload["username"]),
+        "jti": _text(payload["jti"]),
         "exp": _is_int(payload["exp"]),
         "iat": _is_int(payload["iat"]),
         "roles": isinstance(roles, list)

@@ -52,6 +52,13 @@ CASES = [
     _variant(aud=["a", 5]),
     _variant(iss=None),
     _variant(scope="everything"),
+    _variant(sub="a\x00b"),
+    _variant(sub="a\nb"),
+    _variant(sub="x" * 255),
+    _variant(sub="x" * 256),
+    _variant(username="ada\x7f"),
+    _variant(username="Ada Lovelace-König"),
+    _variant(jti="\x1f"),
 ]
 
 
