@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from tests.helpers import CONTRACTS, Account, Stack, admin, register
 
 MAX_EXAMPLES = int(os.environ.get("CONTRACTS_FUZZ_EXAMPLES", "8"))
 SEED = os.environ.get("CONTRACTS_FUZZ_SEED", "20261128")
-CHECKS = [not_a_server_error, response_schema_conformance]
+# no 5xx; a documented response has a documented media type and matches its schema
+CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 REQUEST_TIMEOUT = 10
 
 
