@@ -1,0 +1,239 @@
+"""bench/RESULTS.md, rendered from one run's figures (and the baseline run's, when kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Run = dict[str, Any]
+
+CACHED_AUTH = ("a", "b", "naive", "naive-direct")
+TOP_FRAMES = 15
+#: frames every request sample has (threads, gunicorn's dispatch): left out of the top lists
+PLUMBING = ("threading.py", "concurrent/futures/thread.py", "gunicorn/workers/gthread.py")
+
+
+def _run(data: Run, key: str, connections: int) -> dict[str, Any]:
+    return data["scenarios"][key]["runs"][str(connections)]
+
+
+def _rps(data: Run, key: str, connections: int) -> float:
+    return _run(data, key, connections)["rps"]
+
+
+def _ratio(data: Run, top: str, bottom: str, connections: int) -> float:
+    below = _rps(data, bottom, connections)
+    return round(_rps(data, top, connections) / below, 2) if below else 0.0
+
+
+def _met(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def targets(data: Run) -> list[tuple[str, str, bool]]:
+    per_request = [
+        (key, c, _run(data, key, c)["introspections_per_request"]) for key in CACHED_AUTH for c in (8, 50)
+    ]
+    worst = max(per_request, key=lambda item: item[2])
+    runs = [_run(data, key, c) for key in CACHED_AUTH for c in (8, 50)]
+    pooled = sum(r["introspections"] for r in runs) / sum(r["requests"] for r in runs)
+    errors_at_50 = {key: _run(data, key, 50)["errors"] for key in data["scenarios"]}
+    b_over_a = _ratio(data, "b", "a", 8)
+    b_over_naive = _ratio(data, "b", "naive", 8)
+    p99 = _run(data, "b", 8)["p99_ms"]
+    return [
+        (
+            "With the cache: at most 0.01 introspection calls per request in steady state",
+            f"{pooled:.4f} over every cached-auth run (a, b, naive, naive direct; 8 and 50 connections); "
+            f"the most in one run: {worst[2]:.4f} ({worst[0]} at {worst[1]} connections)",
+            pooled <= 0.01,
+        ),
+        (
+            "Gateway plus cached auth: (b) >= 0.85 x (a), 8 connections",
+            f"(b)/(a) = {b_over_a}",
+            b_over_a >= 0.85,
+        ),
+        (
+            "List through the gateway >= 1.3 x the naive DRF page through the gateway, 8 connections",
+            f"(b)/naive = {b_over_naive}",
+            b_over_naive >= 1.3,
+        ),
+        ("p99 through the gateway at most 50 ms at 8 connections", f"(b) p99 = {p99:.1f} ms", p99 <= 50),
+        (
+            "No errors at 50 connections",
+            ", ".join(f"{key}: {n}" for key, n in errors_at_50.items()),
+            not any(errors_at_50.values()),
+        ),
+    ]
+
+
+def _results_table(data: Run) -> list[str]:
+    lines = [
+        "| scenario | conn. | req/s | p50 ms | p95 ms | p99 ms | errors | introspections / request | other load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scenario in data["scenarios"].values():
+        for connections, r in scenario["runs"].items():
+            per_request = r["introspections_per_request"]
+            lines.append(
+                f"| {scenario['title']} `{scenario['path']}` | {connections} | {r['rps']:.1f} "
+                f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} "
+                f"| {r['errors']} ({r['status_errors']} status, {r['socket_errors']} socket) "
+                f"| {per_request:.4f} ({r['introspections']:g} calls / {r['requests']}) "
+                f"| {r['others_pct']:.0f}% |"
+            )
+    return lines
+
+
+def _ratios(data: Run) -> list[str]:
+    rows = (
+        ("(b) list via gateway / (a) list direct", "b", "a"),
+        ("(b) list via gateway / naive DRF page via gateway", "b", "naive"),
+        ("(a) list direct / naive DRF page direct", "a", "naive-direct"),
+        ("(c) cache off / (b) cache on, both via gateway", "c", "b"),
+        ("(b) list via gateway / (d) health via gateway", "b", "d"),
+    )
+    lines = ["| ratio of req/s | 8 conn. | 50 conn. |", "|---|---:|---:|"]
+    lines += [f"| {label} | {_ratio(data, t, b, 8)} | {_ratio(data, t, b, 50)} |" for label, t, b in rows]
+    return lines
+
+
+def _frames(frames: list[list[Any]], skip_plumbing: bool) -> list[str]:
+    shown = [
+        (name, share)
+        for name, share in frames
+        if not (skip_plumbing and any(name.endswith(f"({p})") for p in PLUMBING))
+    ]
+    return [f"  {share:5.1f}%  {name}" for name, share in shown[:TOP_FRAMES]]
+
+
+def _profile(profile: dict[str, Any], text_file: str) -> list[str]:
+    lines = [
+        f"**{profile['title']}** ({profile['samples']} samples of threads inside a request; "
+        f"full list in `{text_file}`)",
+        "",
+        "| where the time goes (inclusive, overlapping) | % of request samples |",
+        "|---|---:|",
+    ]
+    lines += [f"| {label} | {share:.1f} |" for label, share in profile["categories"]]
+    lines += ["", "```", "top frames, own time"]
+    lines += _frames(profile["own"], skip_plumbing=False)
+    lines += ["", "top frames, inclusive (threads and gunicorn's dispatch left out)"]
+    lines += _frames(profile["inclusive"], skip_plumbing=True)
+    lines += ["```", ""]
+    return lines
+
+
+def _versus_baseline(data: Run, baseline: Run) -> list[str]:
+    code = baseline["code"]
+    lines = [
+        f"Baseline: the run of {baseline['started_at']} on commit {code['commit']}"
+        + (" (services/hours with uncommitted changes)" if code["hours_uncommitted"] else "")
+        + ", kept in `bench/runs/baseline.json` (figures) and `bench/runs/baseline-profile-*.txt`.",
+        "",
+        "| scenario | conn. | req/s baseline | req/s now | now / baseline | p99 ms baseline | p99 ms now |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, scenario in data["scenarios"].items():
+        if key not in baseline["scenarios"]:
+            continue
+        for connections, r in scenario["runs"].items():
+            b = baseline["scenarios"][key]["runs"][connections]
+            change = round(r["rps"] / b["rps"], 2) if b["rps"] else 0.0
+            lines.append(
+                f"| {scenario['title']} | {connections} | {b['rps']:.1f} | {r['rps']:.1f} | {change} "
+                f"| {b['p99_ms']:.1f} | {r['p99_ms']:.1f} |"
+            )
+    lines += ["", "| ratio (8 connections) | baseline | now |", "|---|---:|---:|"]
+    for label, top, bottom in (("(b) / (a)", "b", "a"), ("(b) / naive via gateway", "b", "naive")):
+        lines.append(f"| {label} | {_ratio(baseline, top, bottom, 8)} | {_ratio(data, top, bottom, 8)} |")
+    lines.append("")
+    if "list" in baseline.get("profiles", {}):
+        lines += ["### Profile of the baseline run", ""]
+        lines += _profile(baseline["profiles"]["list"], "bench/runs/baseline-profile-list.txt")
+    return lines
+
+
+def render(data: Run, baseline: Run | None = None) -> str:
+    m, v, s, code = data["machine"], data["versions"], data["settings"], data["code"]
+    is_baseline = baseline is not None and baseline["started_at"] == data["started_at"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (bench/run.py) from the run of {data['started_at']} "
+        f"({data['wall_seconds']} s in all). Every figure below comes from that run: do not edit by hand.",
+        "",
+        "## Machine and versions",
+        "",
+        f"- {m['cores']} cores, {m['cpu']}, {m['ram_gib']} GiB RAM, Linux {m['kernel']}",
+        f"- load average before / after the run: {data['loadavg_before'][0]:.2f} / "
+        f'{data["loadavg_after"][0]:.2f} (1 min). The machine is shared: "other load" below is the '
+        "CPU that processes outside the benchmark (not the stack, its Postgres, wrk) used during each "
+        "measured run, as a share of all cores.",
+        f"- code: commit {code['commit']}"
+        + (", services/hours with uncommitted changes" if code["hours_uncommitted"] else ""),
+        "- versions: " + ", ".join(f"{name} {value}" for name, value in v.items()),
+        "",
+        "## Method",
+        "",
+        f"- The local stack (`timekeeper_stack.local.LocalStack`): a throwaway Postgres on loopback, "
+        f"both services under gunicorn ({s['workers']} gthread workers x {s['threads_per_worker']} "
+        f"threads), Traefik with the committed dynamic config, auth cache {s['auth_cache_seconds']} s. "
+        f"Logging as deployed: LOG_FORMAT={s['LOG_FORMAT']}, LOG_LEVEL={s['LOG_LEVEL']}, one JSON line "
+        "per request written to the stack's log file (a container writes it to its log the same way); "
+        "Traefik's JSON access log on.",
+        f"- Data: one user registered through the gateway, {s['entries']:,} entries copied into the "
+        "hours database (three projects made through the API), then `VACUUM ANALYZE`. "
+        "Every request reads page 1 (50 entries) with the count.",
+        f"- Load: wrk, {s['wrk_threads']} threads, keep-alive, on the same machine. Per connection "
+        f"count, the scenarios served by one hours process are measured in {s['rounds']} interleaved "
+        f"rounds (a, b, naive, naive direct, d; then a, b, ...), so they share the machine's background "
+        f"load; each round is a {s['warmup']:g} s warm-up and {s['seconds'] / s['rounds']:g} s measured, "
+        f"{s['seconds']:g} s per scenario in all. req/s: all requests over all measured time. "
+        "p50/p95/p99: wrk's percentiles, the median over the rounds. Errors: responses with status "
+        ">= 400 (what wrk counts) plus socket errors (connect, read, write, 10 s timeout).",
+        "- Introspection calls: the change in `timekeeper_introspection_requests_total` on the user "
+        "service's `/internal/v1/metrics` (summed over its workers) across the measured run, "
+        "divided by the requests wrk completed.",
+        "- The hours process runs under `bench.naive_hours.settings`: the service's own settings and "
+        "URLs plus one route, the naive baseline: a DRF `ModelSerializer` + `ListAPIView` page of 50 "
+        "with the same query (`select_related`, same ordering), so the list and its baseline are "
+        "served by the same process and measured back to back. "
+        + (
+            f"Checked in this run: its page is identical to the service's "
+            f"({data['naive_check']['page_entries']} entries, count {data['naive_check']['count']})."
+            if data.get("naive_check", {}).get("identical")
+            else ""
+        ),
+        "- (c) restarts the hours process on the same port with `AUTH_CACHE_SECONDS=0` (the gateway's "
+        "route is unchanged).",
+        "",
+        "## Results",
+        "",
+        *_results_table(data),
+        "",
+        "## Ratios",
+        "",
+        *_ratios(data),
+        "",
+        "## Targets (issue 9)",
+        "",
+        "| target | this run | |",
+        "|---|---|---|",
+        *[f"| {target} | {figure} | {_met(ok)} |" for target, figure, ok in targets(data)],
+        "",
+        "At 50 connections latency is queueing (50 connections, 8 request threads); reported, not a target.",
+        "",
+        "## Profiles",
+        "",
+        "py-spy samples every thread of the hours workers while wrk drives the scenario; samples of "
+        "threads idle between requests are dropped, waiting on Postgres stays in. Profiling slows "
+        "the service, so these runs are separate from the measured ones.",
+        "",
+    ]
+    for name, profile in data["profiles"].items():
+        lines += _profile(profile, f"bench/runs/latest-profile-{name}.txt")
+    if baseline is not None and not is_baseline:
+        lines += ["## Compared with the baseline run", "", *_versus_baseline(data, baseline)]
+    elif is_baseline:
+        lines += ["This run is the kept baseline (`bench/runs/baseline.json`).", ""]
+    return "\n".join(lines).rstrip() + "\n"
