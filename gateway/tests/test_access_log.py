@@ -30,7 +30,7 @@ def test_access_log_is_json_with_the_request_id(gateway: Gateway) -> None:
     assert entry["downstream_X-Request-Id"] == "log-trace-42"
     assert entry["RequestPath"] == "/api/hours/v1/entries/9"
     assert entry["DownstreamStatus"] == 200
-    assert entry["RouterName"] == "hours@file"
+    assert entry["RouterName"] == "hours-read@file"  # a GET: the read router, no body limit
     assert "top-secret-token" not in str(entry)
     assert "request_Authorization" not in entry and "request_Cookie" not in entry
 
