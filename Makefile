@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint fmt up down logs seed dev e2e contracts bench traefik clean
+.PHONY: help bootstrap test lint fmt up down logs seed dev e2e contracts contracts-breaking bench traefik clean
 
 help: ## Show this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,11 +45,14 @@ seed: ## Create a demo user and a week of entries (against `make up` or `make de
 e2e: bootstrap ## Whole-stack tests through the gateway (E2E_DRIVER=compose|local; default compose if Docker answers)
 	cd e2e && ../$(PY) -m pytest $(PYTEST_ARGS)
 
-contracts: ## Regenerate contracts/*.openapi.json from the code
-	@scripts/not-yet.sh "make contracts" 8
+contracts: bootstrap ## Regenerate contracts/*.openapi.json from the code (commit the result)
+	@scripts/contracts.sh
 
-bench: ## Benchmark the list endpoint, the gateway and token validation
-	@scripts/not-yet.sh "make bench" 9
+contracts-breaking: bootstrap ## Fail on breaking API changes against BASE (default: the previous commit)
+	@scripts/contracts-breaking.sh $(BASE)
+
+bench: bootstrap ## Load-test the list endpoint, the gateway and token validation; writes bench/RESULTS.md
+	@scripts/bench.sh $(ARGS)
 
 clean: ## Remove the virtualenv and caches (the Traefik build cache stays)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

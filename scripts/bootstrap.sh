@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bootstrap: take a fresh machine to "everything runs". Idempotent; a second run
 # only checks and takes seconds.
-#   1. system packages: PostgreSQL server binaries (tests, local stack), Chromium (browser test)
+#   1. system packages: PostgreSQL server binaries (tests, local stack), Chromium (the
+#      explorer's browser test), wrk (make bench)
 #   2. .venv with both services (editable), the docs service and the dev/test tools, pinned
 #   3. the pinned Traefik binary, built from the Go module proxy and cached by version
 set -euo pipefail
@@ -16,6 +17,7 @@ die() { echo "bootstrap: error: $*" >&2; exit 1; }
 need_pkgs=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || [[ -n "${PG_BINDIR:-}" ]] || need_pkgs+=(postgresql postgresql-contrib)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
+command -v wrk >/dev/null || need_pkgs+=(wrk)
 if ((${#need_pkgs[@]})); then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
         say "installing Debian packages: ${need_pkgs[*]}"

@@ -11,6 +11,9 @@ echo "== ruff"
 ruff check .
 ruff format --check .
 
+echo "== contracts: breaking changes against the previous commit"
+scripts/contracts-breaking.sh
+
 # Each suite runs in its own pytest process from its own directory (its own conftest,
 # settings and rootdir). A listed directory that exists must hold tests.
 suites=(tests services/user services/hours gateway contracts e2e)
