@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 import requests
+from timekeeper_dev.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,12 +22,26 @@ READY_PATHS = ("/api/users/health/ready", "/api/hours/health/ready", "/docs/heal
 class Stack(ABC):
     """A running Timekeeper stack, reached through its gateway only."""
 
-    base_url: str
-    gateway_port: int
-    auth_cache_seconds: int
-    cors_allowed_origins: str
-    admin_username: str
-    admin_password: str
+    def __init__(
+        self,
+        gateway_port: int | None = None,
+        auth_cache_seconds: int | None = None,
+        cors_allowed_origins: str | None = None,
+        admin_password: str | None = None,
+    ) -> None:
+        """Settings both drivers share, each from its argument, else the environment."""
+        env_port = os.environ.get("GATEWAY_PORT")
+        self.gateway_port = gateway_port or (int(env_port) if env_port else free_port())
+        self.base_url = f"http://127.0.0.1:{self.gateway_port}"
+        if auth_cache_seconds is None:
+            auth_cache_seconds = int(os.environ.get("AUTH_CACHE_SECONDS", "30"))
+        self.auth_cache_seconds = auth_cache_seconds
+        self.cors_allowed_origins = cors_allowed_origins or os.environ.get(
+            "CORS_ALLOWED_ORIGINS",
+            f"http://localhost:{self.gateway_port},http://127.0.0.1:{self.gateway_port}",
+        )
+        self.admin_username = os.environ.get("ADMIN_USERNAME", "admin")
+        self.admin_password = os.environ.get("ADMIN_PASSWORD") or admin_password
 
     @abstractmethod
     def start(self) -> Stack: ...

@@ -10,27 +10,14 @@ import os
 import subprocess
 
 from testcontainers.compose import DockerCompose
-from timekeeper_dev.net import free_port
 
 from timekeeper_stack.base import ROOT, SERVICES, Stack
 
 
 class ComposeStack(Stack):
     def __init__(self, gateway_port: int | None = None, auth_cache_seconds: int | None = None) -> None:
-        env_port = os.environ.get("GATEWAY_PORT")
-        self.gateway_port = gateway_port or (int(env_port) if env_port else free_port())
-        self.base_url = f"http://127.0.0.1:{self.gateway_port}"
-        self.auth_cache_seconds = (
-            auth_cache_seconds
-            if auth_cache_seconds is not None
-            else int(os.environ.get("AUTH_CACHE_SECONDS", "30"))
-        )
-        self.cors_allowed_origins = os.environ.get(
-            "CORS_ALLOWED_ORIGINS",
-            f"http://localhost:{self.gateway_port},http://127.0.0.1:{self.gateway_port}",
-        )
-        self.admin_username = os.environ.get("ADMIN_USERNAME", "admin")
-        self.admin_password = os.environ.get("ADMIN_PASSWORD", "admin-dev-only-password")
+        # the admin the compose file's dev defaults create (see .env.example)
+        super().__init__(gateway_port, auth_cache_seconds, admin_password="admin-dev-only-password")
         # docker compose reads these from the environment for ${...} substitution
         os.environ["GATEWAY_PORT"] = str(self.gateway_port)
         os.environ["AUTH_CACHE_SECONDS"] = str(self.auth_cache_seconds)
@@ -44,8 +31,8 @@ class ComposeStack(Stack):
         self._up = False
 
     def start(self) -> ComposeStack:
+        self._up = True  # a half-started stack is taken down too
         self.compose.start()
-        self._up = True
         self.wait_ready()
         return self
 

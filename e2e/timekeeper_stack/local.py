@@ -92,21 +92,10 @@ class LocalStack(Stack):
         cors_allowed_origins: str | None = None,
         workers: int = 2,
     ) -> None:
-        env_port = os.environ.get("GATEWAY_PORT")
-        self.gateway_port = gateway_port or (int(env_port) if env_port else free_port())
-        self.base_url = f"http://127.0.0.1:{self.gateway_port}"
-        self.auth_cache_seconds = (
-            auth_cache_seconds
-            if auth_cache_seconds is not None
-            else int(os.environ.get("AUTH_CACHE_SECONDS", "30"))
-        )
-        self.cors_allowed_origins = cors_allowed_origins or os.environ.get(
-            "CORS_ALLOWED_ORIGINS",
-            f"http://localhost:{self.gateway_port},http://127.0.0.1:{self.gateway_port}",
+        super().__init__(
+            gateway_port, auth_cache_seconds, cors_allowed_origins, admin_password=secrets.token_urlsafe(16)
         )
         self.workers = workers
-        self.admin_username = os.environ.get("ADMIN_USERNAME", "admin")
-        self.admin_password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(16)
         self.dir: Path | None = None
         self.postgres: PostgresCluster | None = None
         self.processes: dict[str, _Process] = {}
