@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
@@ -20,9 +23,21 @@ class Pagination(PageNumberPagination):
 def paginated_response(
     *, serializer_class: type[serializers.Serializer], queryset: QuerySet, request: Request, view: APIView
 ) -> Response:
+    return paginated_items(
+        queryset=queryset,
+        items=lambda page: serializer_class(page, many=True).data,
+        request=request,
+        view=view,
+    )
+
+
+def paginated_items(
+    *, queryset: QuerySet, items: Callable[[Sequence[Any]], list[Any]], request: Request, view: APIView
+) -> Response:
+    """:func:`paginated_response` for a list that builds its page's items itself."""
     paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    return paginator.get_paginated_response(items(page))
 
 
 def paginated_schema(serializer_class: type[serializers.Serializer], name: str) -> serializers.Serializer:

@@ -14,15 +14,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hours_service.pagination import PAGINATION_PARAMETERS, paginated_response, paginated_schema
+from hours_service.pagination import (
+    PAGINATION_PARAMETERS,
+    paginated_items,
+    paginated_response,
+    paginated_schema,
+)
 from hours_service.timesheets import reports, selectors, services
 from hours_service.timesheets.export import csv_lines
 from hours_service.timesheets.serializers import (
+    ENTRY_COLUMNS,
     UTC,
     AwareDateTimeField,
     EntryOutput,
     ProjectOutput,
     TimeZoneField,
+    entry_rows,
     id_field,
     problems,
     tags_field,
@@ -191,10 +198,17 @@ class EntryListApi(Api):
         responses={200: paginated_schema(EntryOutput, "PaginatedEntries"), **problems(400, 403)},
     )
     def get(self, request: Request) -> Response:
-        filters = self.validated(self.FilterSerializer, request.query_params)
+        # Without query parameters (the usual call: the latest page) there is nothing to check.
+        filters = self.validated(self.FilterSerializer, request.query_params) if request.query_params else {}
         user_id = self.subject_id(request, filters.pop("user", None))
         entries = selectors.entry_list(user_id=user_id, filters=filters)
-        return paginated_response(serializer_class=EntryOutput, queryset=entries, request=request, view=self)
+        now = timezone.now()
+        return paginated_items(
+            queryset=entries.values_list(*ENTRY_COLUMNS),
+            items=lambda rows: entry_rows(rows, now=now),
+            request=request,
+            view=self,
+        )
 
 
 @extend_schema_serializer(component_name="EntryWrite")

@@ -15,9 +15,10 @@ from hours_service.timesheets.models import Entry, Project
 def _filtered(
     filterset_class: type[FilterSet], queryset: QuerySet, filters: dict[str, Any] | None
 ) -> QuerySet:
-    filterset = filterset_class(
-        {k: v for k, v in (filters or {}).items() if v is not None}, queryset=queryset
-    )
+    data = {k: v for k, v in (filters or {}).items() if v is not None}
+    if not data:
+        return queryset  # nothing to narrow: skip building a FilterSet (it deep-copies its filters)
+    filterset = filterset_class(data, queryset=queryset)
     if not filterset.is_valid():
         raise ValidationFailed({field: list(messages) for field, messages in filterset.errors.items()})
     return filterset.qs

@@ -77,6 +77,35 @@ def test_list_filters(api, user):
     assert ids() == sorted(ids(), reverse=True)
 
 
+def test_listed_entries_are_what_reading_each_one_answers(api, user):
+    """The list builds its rows without EntryOutput (serializers.entry_rows): same body."""
+    project = ProjectFactory(owner_id=user.id, name="Website")
+    EntryFactory(
+        user_id=user.id,
+        project=project,
+        description="with a project",
+        tags=["design", "web"],
+        started_at=BASE + timedelta(microseconds=250_000),
+        ended_at=BASE + HOUR + timedelta(microseconds=500),
+    )
+    EntryFactory(user_id=user.id, started_at=BASE + 2 * HOUR, billable=False)
+    EntryFactory(user_id=user.id, started_at=BASE + 4 * HOUR, ended_at=None)  # running
+    for query in (
+        "",
+        "?ordering=started_at",
+        f"?project={project.pk}",
+        "?running=true",
+        "?page_size=2&page=2",
+    ):
+        listed = api.get(URL + query).json()["results"]
+        assert listed, query
+        for entry in listed:
+            read = api.get(f"{URL}/{entry['id']}").json()
+            if entry["running"]:  # read a moment later: it has run a little longer
+                assert 0 <= read.pop("duration_seconds") - entry.pop("duration_seconds") <= 2
+            assert entry == read, query
+
+
 def test_pagination(api, user):
     for n in range(5):
         EntryFactory(user_id=user.id, started_at=BASE + 2 * n * HOUR)
