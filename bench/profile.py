@@ -34,6 +34,7 @@ CATEGORIES = (
     ("page query and model instances", "ListAPIView.list (rest_framework/mixins.py)"),
     ("waiting on Postgres (all queries)", "Connection.wait (psycopg/connection.py)"),
     ("DRF serializer (.data)", "ListSerializer.to_representation (rest_framework/serializers.py)"),
+    ("rows built without a serializer (entry_rows)", "entry_rows (hours_service/timesheets/serializers.py)"),
     ("JSON rendering", "JSONRenderer.render (rest_framework/renderers.py)"),
     ("writing the response (gunicorn)", "Response.write (gunicorn/http/wsgi.py)"),
 )

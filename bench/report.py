@@ -128,10 +128,13 @@ def _versus_baseline(data: Run, baseline: Run) -> list[str]:
     lines = [
         f"Baseline: the run of {baseline['started_at']} on commit {code['commit']}"
         + (" (services/hours with uncommitted changes)" if code["hours_uncommitted"] else "")
-        + ", kept in `bench/runs/baseline.json` (figures) and `bench/runs/baseline-profile-*.txt`.",
+        + ", kept in `bench/runs/baseline.json` (figures) and `bench/runs/baseline-profile-*.txt`. "
+        "Two runs on a shared machine differ with its load too (the other-load columns): the ratios "
+        "within each run, at the end, are the comparison that holds.",
         "",
-        "| scenario | conn. | req/s baseline | req/s now | now / baseline | p99 ms baseline | p99 ms now |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | conn. | req/s baseline | req/s now | now / baseline | p99 ms baseline | p99 ms now "
+        "| other load baseline | other load now |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, scenario in data["scenarios"].items():
         if key not in baseline["scenarios"]:
@@ -141,7 +144,7 @@ def _versus_baseline(data: Run, baseline: Run) -> list[str]:
             change = round(r["rps"] / b["rps"], 2) if b["rps"] else 0.0
             lines.append(
                 f"| {scenario['title']} | {connections} | {b['rps']:.1f} | {r['rps']:.1f} | {change} "
-                f"| {b['p99_ms']:.1f} | {r['p99_ms']:.1f} |"
+                f"| {b['p99_ms']:.1f} | {r['p99_ms']:.1f} | {b['others_pct']:.0f}% | {r['others_pct']:.0f}% |"
             )
     lines += ["", "| ratio (8 connections) | baseline | now |", "|---|---:|---:|"]
     for label, top, bottom in (("(b) / (a)", "b", "a"), ("(b) / naive via gateway", "b", "naive")):
@@ -185,9 +188,9 @@ def render(data: Run, baseline: Run | None = None) -> str:
         "hours database (three projects made through the API), then `VACUUM ANALYZE`. "
         "Every request reads page 1 (50 entries) with the count.",
         f"- Load: wrk, {s['wrk_threads']} threads, keep-alive, on the same machine. Per connection "
-        f"count, the scenarios served by one hours process are measured in {s['rounds']} interleaved "
-        f"rounds (a, b, naive, naive direct, d; then a, b, ...), so they share the machine's background "
-        f"load; each round is a {s['warmup']:g} s warm-up and {s['seconds'] / s['rounds']:g} s measured, "
+        f"count, the scenarios are measured in {s['rounds']} interleaved rounds (a, b, naive, naive "
+        "direct, d, c; then a, b, ...), so they share the machine's background load; each is a "
+        f"{s['warmup']:g} s warm-up and {s['seconds'] / s['rounds']:g} s measured per round, "
         f"{s['seconds']:g} s per scenario in all. req/s: all requests over all measured time. "
         "p50/p95/p99: wrk's percentiles, the median over the rounds. Errors: responses with status "
         ">= 400 (what wrk counts) plus socket errors (connect, read, write, 10 s timeout).",
@@ -205,7 +208,7 @@ def render(data: Run, baseline: Run | None = None) -> str:
             else ""
         ),
         "- (c) restarts the hours process on the same port with `AUTH_CACHE_SECONDS=0` (the gateway's "
-        "route is unchanged).",
+        "route is unchanged), and the next round restarts it as deployed.",
         "",
         "## Results",
         "",

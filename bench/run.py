@@ -2,15 +2,15 @@
 
 The hours process runs under ``bench.naive_hours.settings``: the service's own settings and
 URLs, plus one route for the naive DRF baseline, so the list endpoint and its baseline are
-served by the same process and measured back to back. Order of the run:
+served by the same process. At 8, then at 50 connections, every scenario is measured in
+interleaved rounds (a machine shared with other work drifts; interleaving spreads that
+drift over all of them): (a) the list direct, (b) the list through the gateway, the naive
+page through the gateway and direct, (d) health through the gateway, then (c) the list
+through the gateway with the hours process restarted on the same port with
+``AUTH_CACHE_SECONDS=0`` (the gateway's route stays as it is), then the next round with the
+deployed process again. After the 8-connection rounds py-spy profiles (b) and the naive page.
 
-1. at 8, then at 50 connections: (a) the list direct, (b) the list through the gateway,
-   the naive page through the gateway and direct, (d) health through the gateway;
-   after the 8-connection runs py-spy profiles (b) and the naive page;
-2. the hours process restarted on the same port with ``AUTH_CACHE_SECONDS=0`` (the
-   gateway's route stays as it is): (c) the list through the gateway, at 8 and 50.
-
-Each measured run follows a short warm-up at the same connection count, and the user
+Each measured stretch follows a short warm-up at the same connection count, and the user
 service's introspection counter is read before and after it.
 """
 
@@ -82,6 +82,7 @@ class Bench:
         self.user_url = f"http://127.0.0.1:{stack.processes['user'].port}"
         self.cpu = machine.CpuMeter(roots=[os.getpid(), postmaster_pid(stack)])
         self.token = ""
+        self.variant = ""
 
     def url(self, scenario: Scenario) -> str:
         base = self.stack.base_url if scenario.via == "gateway" else f"http://127.0.0.1:{self.hours.port}"
@@ -122,15 +123,20 @@ class Bench:
         self.hours.start()
         self.stack.wait_ready(paths=("/api/hours/health/ready",))
         self.token = seed.access_token(self.user_url, self.user)
-        log(f"hours service (re)started: {variant}")
+        self.variant = variant
 
-    def measure_group(self, group: list[Scenario], connections: int) -> dict[str, dict[str, object]]:
-        """Measure every scenario of ``group`` in interleaved rounds, so that they all see the
-        same background load on a shared machine: ``rounds`` times, each scenario gets a
-        warm-up and then ``seconds / rounds`` of measured load."""
-        rounds: dict[str, list[tuple[load.WrkResult, float, dict[str, float]]]] = {s.key: [] for s in group}
+    def measure_rounds(self, connections: int) -> dict[str, dict[str, object]]:
+        """Measure every scenario in interleaved rounds, so that they all see the same
+        background load on a shared machine: ``rounds`` times, each scenario gets a warm-up
+        and then ``seconds / rounds`` of measured load; the hours process is restarted when
+        the next scenario needs the other auth cache setting."""
+        rounds: dict[str, list[tuple[load.WrkResult, float, dict[str, float]]]] = {
+            s.key: [] for s in SCENARIOS
+        }
         for _ in range(self.rounds):
-            for scenario in group:
+            for scenario in SCENARIOS:
+                if scenario.hours != self.variant:
+                    self.start_hours(scenario.hours)
                 url, headers = self.url(scenario), self.headers(scenario)
                 load.wrk(url, connections=connections, seconds=self.warmup, headers=headers)
                 before = self.settled_introspections()
@@ -141,7 +147,7 @@ class Bench:
                 cpu = self.cpu.stop(result.seconds)
                 rounds[scenario.key].append((result, self.introspections() - before, cpu))
         measured = {}
-        for scenario in group:
+        for scenario in SCENARIOS:
             results = [r for r, _, _ in rounds[scenario.key]]
             calls = sum(c for _, c, _ in rounds[scenario.key])
             combined = load.combine(results)
@@ -259,19 +265,17 @@ def run(seconds: float, warmup: float, rounds: int) -> dict[str, object]:
         data["scenarios"] = scenarios
         bench.start_hours("deployed")
         data["naive_check"] = bench.same_page()
-        for variant in ("deployed", "cache-off"):
-            if variant != "deployed":
-                bench.start_hours(variant)
-            group = [scenario for scenario in SCENARIOS if scenario.hours == variant]
-            for connections in CONNECTIONS:
-                for key, measured in bench.measure_group(group, connections).items():
-                    scenarios[key]["runs"][str(connections)] = measured
-                if connections == CONNECTIONS[0]:
-                    for scenario in group:
-                        if scenario.key in PROFILED:
-                            data["profiles"][PROFILED[scenario.key]] = bench.profile(
-                                scenario, PROFILED[scenario.key]
-                            )
+        for connections in CONNECTIONS:
+            for key, measured in bench.measure_rounds(connections).items():
+                scenarios[key]["runs"][str(connections)] = measured
+            if connections == CONNECTIONS[0]:
+                for scenario in SCENARIOS:
+                    if scenario.key in PROFILED:
+                        if scenario.hours != bench.variant:
+                            bench.start_hours(scenario.hours)
+                        data["profiles"][PROFILED[scenario.key]] = bench.profile(
+                            scenario, PROFILED[scenario.key]
+                        )
         data["loadavg_after"] = os.getloadavg()
     finally:
         stack.stop()

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make bench: load the local stack with wrk and write bench/RESULTS.md from the run.
-# Installs nothing: what it needs comes from `make bootstrap`. About 5 minutes.
-#   BENCH_SECONDS=15 BENCH_WARMUP=3   length of each measured run and of its warm-up
+# Installs nothing: what it needs comes from `make bootstrap`. About 7 minutes.
+#   BENCH_SECONDS=15 BENCH_ROUNDS=3 BENCH_WARMUP=1   measured seconds per scenario and
+#                                    connection count, in how many rounds, warm-up per round
 #   scripts/bench.sh --save-baseline  also keep this run as the baseline later runs compare with
+#   scripts/bench.sh --render-only    write RESULTS.md again from bench/runs/latest.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
