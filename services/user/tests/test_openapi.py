@@ -63,3 +63,11 @@ def test_other_errors_are_problem_json(spec):
     for status in ("400", "409"):
         assert list(register[status]["content"]) == ["application/problem+json"]
     assert spec["components"]["schemas"]["HTTPError"]["required"] == ["type", "title", "status"]
+
+
+def test_revocation_answers_no_body_and_says_so(spec, client):
+    """RFC 7009: the 200 of a revocation has no body, and the document promises none."""
+    assert "content" not in spec["paths"]["/api/users/v1/token/revoke"]["post"]["responses"]["200"]
+    response = client.post("/api/users/v1/token/revoke", data={"token": "not-a-token"})
+    assert response.status_code == 200
+    assert response.data == b""

@@ -1,4 +1,5 @@
-"""What the generated OpenAPI document needs beyond apiflask's defaults: problem+json errors."""
+"""What the generated OpenAPI document needs beyond apiflask's defaults: problem+json
+errors, and no body where an operation answers none."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ _PROBLEM_REFS = {"#/components/schemas/HTTPError", "#/components/schemas/Validat
 
 
 def problem_media_types(spec: dict[str, Any]) -> dict[str, Any]:
-    """Error responses are served as application/problem+json; say so in the document."""
+    """Error responses are served as application/problem+json; say so in the document.
+
+    A response documented with a description only (apiflask gives it an empty
+    ``application/json`` schema) has no body, like RFC 7009's revocation 200: the
+    document says so by leaving ``content`` out.
+    """
     for path_item in spec.get("paths", {}).values():
         for operation in path_item.values():
             for response in operation.get("responses", {}).values():
@@ -33,4 +39,6 @@ def problem_media_types(spec: dict[str, Any]) -> dict[str, Any]:
                 media = content.get("application/json")
                 if media and media.get("schema", {}).get("$ref") in _PROBLEM_REFS:
                     content["application/problem+json"] = content.pop("application/json")
+                elif media is not None and media.get("schema") == {} and len(content) == 1:
+                    del response["content"]
     return spec
