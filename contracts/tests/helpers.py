@@ -10,9 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -27,6 +25,7 @@ from urllib.parse import parse_qs
 import requests
 from timekeeper_dev.net import free_port
 from timekeeper_dev.postgres import PostgresCluster
+from timekeeper_dev.process import stop_process_group, tail_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
@@ -88,21 +87,10 @@ class Server:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        group = os.getpgid(self.popen.pid)
-        os.killpg(group, signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(group, signal.SIGKILL)
-            self.popen.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
+        stop_process_group(self.popen)
 
     def tail(self, lines: int = 80) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return tail_file(self.log, lines)
 
 
 @dataclass

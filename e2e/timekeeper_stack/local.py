@@ -9,11 +9,9 @@ included, and is torn down on ``stop()``.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +21,7 @@ from pathlib import Path
 
 from timekeeper_dev.net import free_port, wait_for_port
 from timekeeper_dev.postgres import PostgresCluster
+from timekeeper_dev.process import stop_process_group, tail_file
 from timekeeper_dev.traefik import traefik_bin
 
 from timekeeper_stack.base import ROOT, SERVICES, Stack
@@ -65,23 +64,10 @@ class _Process:
                     raise RuntimeError(f"{self.name} did not start; its log:\n{self.tail()}") from None
 
     def stop(self, timeout: float = 15.0) -> None:
-        if not self.popen or self.popen.poll() is not None:
-            return
-        pgid = os.getpgid(self.popen.pid)
-        os.killpg(pgid, signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(pgid, signal.SIGKILL)
-            self.popen.wait()
-        # gunicorn's workers may outlive the arbiter by a moment; they share its group
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
+        stop_process_group(self.popen, timeout)
 
     def tail(self, lines: int = 200) -> str:
-        if not self.log.exists():
-            return ""
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return tail_file(self.log, lines)
 
 
 class LocalStack(Stack):
