@@ -8,9 +8,11 @@ import re
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -73,21 +75,25 @@ def _busy_ticks() -> int:
 
 @dataclass
 class CpuMeter:
-    """How much of the machine's CPU the bench (this process's tree, the Postgres cluster,
-    wrk) used during a span, and how much everything else on the machine did."""
+    """Where the CPU went during a span: each part of the stack (the process trees ``parts``
+    names, read when the span starts, so a restarted process is followed), wrk (reaped
+    children of this process), this driver itself, and everything else on the machine."""
 
-    roots: list[int]
-    _start: tuple[int, dict[int, int], float] | None = None
+    parts: Callable[[], dict[str, int]]
+    _start: tuple[int, dict[int, tuple[str, int]], float, dict[str, int]] | None = None
 
-    def _ours(self) -> dict[int, int]:
+    def _ours(self, roots: dict[str, int]) -> dict[int, tuple[str, int]]:
+        """Every process of every part (and this process alone, as ``driver``): pid -> (part, ticks)."""
         tree = _children()
-        pids, todo = set(), list(self.roots)
-        while todo:
-            pid = todo.pop()
-            if pid not in pids:
-                pids.add(pid)
-                todo.extend(tree.get(pid, ()))
-        return {pid: _cpu_ticks(pid) for pid in pids}
+        owner: dict[int, str] = {os.getpid(): "driver"}
+        for part, root in roots.items():
+            todo = [root]
+            while todo:
+                pid = todo.pop()
+                if pid not in owner or owner[pid] == "driver":
+                    owner[pid] = part
+                    todo.extend(tree.get(pid, ()))
+        return {pid: (part, _cpu_ticks(pid)) for pid, part in owner.items()}
 
     @staticmethod
     def _reaped() -> float:
@@ -95,17 +101,23 @@ class CpuMeter:
         return usage.ru_utime + usage.ru_stime
 
     def start(self) -> None:
-        self._start = (_busy_ticks(), self._ours(), self._reaped())
+        roots = self.parts()
+        self._start = (_busy_ticks(), self._ours(roots), self._reaped(), roots)
 
-    def stop(self, seconds: float) -> dict[str, float]:
+    def stop(self, seconds: float) -> dict[str, Any]:
+        """The span's CPU: seconds per part (``wrk`` and ``driver`` included), the machine's busy
+        share and the share other processes took, both in % of all cores."""
         assert self._start is not None
-        busy0, ours0, reaped0 = self._start
-        ours1 = self._ours()
-        ours = sum(ticks - ours0.get(pid, 0) for pid, ticks in ours1.items()) / CLOCK_TICKS
-        ours += self._reaped() - reaped0
+        busy0, ours0, reaped0, roots = self._start
+        parts: dict[str, float] = dict.fromkeys([*roots, "wrk", "driver"], 0.0)
+        for pid, (part, ticks) in self._ours(roots).items():
+            before = ours0.get(pid, (part, 0))[1]
+            parts[part] += (ticks - before) / CLOCK_TICKS
+        parts["wrk"] = self._reaped() - reaped0
         busy = (_busy_ticks() - busy0) / CLOCK_TICKS
         cores = os.cpu_count() or 1
         return {
+            "cpu_seconds": {part: round(value, 3) for part, value in parts.items()},
             "machine_busy_pct": round(100 * busy / (seconds * cores), 1),
-            "others_pct": round(max(busy - ours, 0.0) * 100 / (seconds * cores), 1),
+            "others_pct": round(max(busy - sum(parts.values()), 0.0) * 100 / (seconds * cores), 1),
         }

@@ -25,6 +25,24 @@ def _ratio(data: Run, top: str, bottom: str, connections: int) -> float:
     return round(_rps(data, top, connections) / below, 2) if below else 0.0
 
 
+def cpu_floor(data: Run, key: str, connections: int) -> dict[str, Any] | None:
+    """What the run's CPU accounting says about ``key`` at ``connections``: the CPU per request
+    of the whole stack (wrk and the driver included), the most requests per second the
+    machine's cores could serve at that cost, and the mean latency that leaves the
+    connections (Little's law: each of them always has one request in flight)."""
+    per_request = _run(data, key, connections).get("cpu_ms_per_request")
+    if not per_request or None in per_request.values():
+        return None
+    total = sum(per_request.values())
+    ceiling = data["machine"]["cores"] * 1000 / total
+    return {
+        "parts": per_request,
+        "total_ms": total,
+        "ceiling_rps": ceiling,
+        "mean_ms": 1000 * connections / ceiling,
+    }
+
+
 def _met(ok: bool) -> str:
     return "**met**" if ok else "**missed**"
 
@@ -40,6 +58,18 @@ def targets(data: Run) -> list[tuple[str, str, bool]]:
     b_over_a = _ratio(data, "b", "a", 8)
     b_over_naive = _ratio(data, "b", "naive", 8)
     p99 = _run(data, "b", 8)["p99_ms"]
+    p99_figure = f"(b) p99 = {p99:.1f} ms"
+    floor = cpu_floor(data, "b", 8)
+    if floor is not None:
+        biggest = sorted(floor["parts"].items(), key=lambda item: -item[1])[:4]
+        p99_figure += (
+            f". The stack used {floor['total_ms']:.1f} ms of CPU per (b) request ("
+            + ", ".join(f"{part} {ms:.1f}" for part, ms in biggest)
+            + f"): {data['machine']['cores']} cores serve at most {floor['ceiling_rps']:.0f} req/s at that cost, "
+            f"so 8 connections wait {floor['mean_ms']:.0f} ms on average at best (Little's law)"
+        )
+    if "e" in data["scenarios"]:
+        p99_figure += f"; the simplest authenticated read, (e) one entry, had p99 = {_run(data, 'e', 8)['p99_ms']:.1f} ms"
     return [
         (
             "With the cache: at most 0.01 introspection calls per request in steady state",
@@ -57,7 +87,7 @@ def targets(data: Run) -> list[tuple[str, str, bool]]:
             f"(b)/naive = {b_over_naive}",
             b_over_naive >= 1.3,
         ),
-        ("p99 through the gateway at most 50 ms at 8 connections", f"(b) p99 = {p99:.1f} ms", p99 <= 50),
+        ("p99 through the gateway at most 50 ms at 8 connections", p99_figure, p99 <= 50),
         (
             "No errors at 50 connections",
             ", ".join(f"{key}: {n}" for key, n in errors_at_50.items()),
@@ -91,9 +121,42 @@ def _ratios(data: Run) -> list[str]:
         ("(a) list direct / naive DRF page direct", "a", "naive-direct"),
         ("(c) cache off / (b) cache on, both via gateway", "c", "b"),
         ("(b) list via gateway / (d) health via gateway", "b", "d"),
+        ("(b) list via gateway / (e) one entry via gateway", "b", "e"),
     )
     lines = ["| ratio of req/s | 8 conn. | 50 conn. |", "|---|---:|---:|"]
-    lines += [f"| {label} | {_ratio(data, t, b, 8)} | {_ratio(data, t, b, 50)} |" for label, t, b in rows]
+    lines += [
+        f"| {label} | {_ratio(data, t, b, 8)} | {_ratio(data, t, b, 50)} |"
+        for label, t, b in rows
+        if b in data["scenarios"]
+    ]
+    return lines
+
+
+def _cpu_table(data: Run, connections: int = 8) -> list[str]:
+    floors = {key: cpu_floor(data, key, connections) for key in data["scenarios"]}
+    if None in floors.values():
+        return []  # a run from before the CPU accounting
+    parts = list(next(iter(floors.values()))["parts"])
+    cores = data["machine"]["cores"]
+    lines = [
+        f"CPU time per request at {connections} connections, in ms, by part of the stack (each part's "
+        "process tree; wrk once it has exited; the driver is this benchmark's own process). "
+        f"Ceiling: the req/s {cores} cores could serve at that total if nothing else ran. "
+        f"Mean latency floor: {connections} connections / ceiling (Little's law) — what a request "
+        "waits on average even with perfect scheduling; the percentiles sit above it.",
+        "",
+        "| scenario | "
+        + " | ".join(parts)
+        + " | total | ceiling req/s | measured req/s | mean latency floor ms |",
+        "|---|" + "---:|" * (len(parts) + 4),
+    ]
+    for key, floor in floors.items():
+        lines.append(
+            f"| {data['scenarios'][key]['title']} | "
+            + " | ".join(f"{floor['parts'][part]:.2f}" for part in parts)
+            + f" | {floor['total_ms']:.2f} | {floor['ceiling_rps']:.0f} | {_rps(data, key, connections):.1f} "
+            f"| {floor['mean_ms']:.1f} |"
+        )
     return lines
 
 
@@ -159,6 +222,9 @@ def _versus_baseline(data: Run, baseline: Run) -> list[str]:
 def render(data: Run, baseline: Run | None = None) -> str:
     m, v, s, code = data["machine"], data["versions"], data["settings"], data["code"]
     is_baseline = baseline is not None and baseline["started_at"] == data["started_at"]
+    keys = [key.replace("-", " ") for key in data["scenarios"]]
+    order = ", ".join(keys)
+    cpu_table = _cpu_table(data)
     lines = [
         "# Benchmark results",
         "",
@@ -188,8 +254,8 @@ def render(data: Run, baseline: Run | None = None) -> str:
         "hours database (three projects made through the API), then `VACUUM ANALYZE`. "
         "Every request reads page 1 (50 entries) with the count.",
         f"- Load: wrk, {s['wrk_threads']} threads, keep-alive, on the same machine. Per connection "
-        f"count, the scenarios are measured in {s['rounds']} interleaved rounds (a, b, naive, naive "
-        "direct, d, c; then a, b, ...), so they share the machine's background load; each is a "
+        f"count, the scenarios are measured in {s['rounds']} interleaved rounds ({order}; then "
+        f"{', '.join(keys[:2])}, ...), so they share the machine's background load; each is a "
         f"{s['warmup']:g} s warm-up and {s['seconds'] / s['rounds']:g} s measured per round, "
         f"{s['seconds']:g} s per scenario in all. req/s: all requests over all measured time. "
         "p50/p95/p99: wrk's percentiles, the median over the rounds. Errors: responses with status "
@@ -209,6 +275,18 @@ def render(data: Run, baseline: Run | None = None) -> str:
         ),
         "- (c) restarts the hours process on the same port with `AUTH_CACHE_SECONDS=0` (the gateway's "
         "route is unchanged), and the next round restarts it as deployed.",
+        *(
+            [
+                "- (e) reads the newest entry by id: the simplest authenticated read the service has "
+                "(one row by primary key, cached auth), so its latency is a floor under the list's."
+            ]
+            if "e" in data["scenarios"]
+            else []
+        ),
+        "- CPU: the CPU time (user + system) of each part's process tree, read before and after "
+        "every measured run; wrk's once it has exited."
+        if cpu_table
+        else "",
         "",
         "## Results",
         "",
@@ -218,6 +296,7 @@ def render(data: Run, baseline: Run | None = None) -> str:
         "",
         *_ratios(data),
         "",
+        *(["## Where the CPU goes", "", *cpu_table, ""] if cpu_table else []),
         "## Targets (issue 9)",
         "",
         "| target | this run | |",

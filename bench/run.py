@@ -5,13 +5,15 @@ URLs, plus one route for the naive DRF baseline, so the list endpoint and its ba
 served by the same process. At 8, then at 50 connections, every scenario is measured in
 interleaved rounds (a machine shared with other work drifts; interleaving spreads that
 drift over all of them): (a) the list direct, (b) the list through the gateway, the naive
-page through the gateway and direct, (d) health through the gateway, then (c) the list
-through the gateway with the hours process restarted on the same port with
-``AUTH_CACHE_SECONDS=0`` (the gateway's route stays as it is), then the next round with the
-deployed process again. After the 8-connection rounds py-spy profiles (b) and the naive page.
+page through the gateway and direct, (d) health through the gateway, (e) one entry through
+the gateway, then (c) the list through the gateway with the hours process restarted on the
+same port with ``AUTH_CACHE_SECONDS=0`` (the gateway's route stays as it is), then the next
+round with the deployed process again. After the 8-connection rounds py-spy profiles (b) and
+the naive page.
 
-Each measured stretch follows a short warm-up at the same connection count, and the user
-service's introspection counter is read before and after it.
+Each measured stretch follows a short warm-up at the same connection count; the user
+service's introspection counter is read before and after it, and so is the CPU time of
+every part of the stack (hours, user, docs, Traefik, Postgres), of wrk and of this driver.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 LIST_PATH = "/api/hours/v1/entries"
 NAIVE_PATH = "/api/hours/bench/naive-entries"
 HEALTH_PATH = "/api/hours/health/live"
+ENTRY_PATH = "/api/hours/v1/entries/{entry}"
 CONNECTIONS = (8, 50)
 PROFILE_SECONDS = 10
 # What a deployment runs with (CONTRIBUTING.md defaults): one JSON log line per request.
@@ -62,6 +65,9 @@ SCENARIOS = (
     Scenario("naive", "naive DRF page via gateway", "gateway", NAIVE_PATH, True, "deployed"),
     Scenario("naive-direct", "naive DRF page, direct", "direct", NAIVE_PATH, True, "deployed"),
     Scenario("d", "(d) health via gateway", "gateway", HEALTH_PATH, False, "deployed"),
+    # Not in the issue: the simplest authenticated read (one row by primary key), the floor
+    # under any endpoint of the service that reads the database.
+    Scenario("e", "(e) one entry via gateway", "gateway", ENTRY_PATH, True, "deployed"),
     Scenario("c", "(c) list via gateway, auth cache off", "gateway", LIST_PATH, True, "cache-off"),
 )
 PROFILED = {"b": "list", "naive": "naive"}
@@ -80,13 +86,22 @@ class Bench:
         self.rounds = rounds
         self.hours = stack.processes["hours"]
         self.user_url = f"http://127.0.0.1:{stack.processes['user'].port}"
-        self.cpu = machine.CpuMeter(roots=[os.getpid(), postmaster_pid(stack)])
+        self.cpu = machine.CpuMeter(parts=self.parts)
         self.token = ""
         self.variant = ""
+        self.entry_id = 0  # the newest entry, read by (e)
+
+    def parts(self) -> dict[str, int]:
+        """The stack's parts whose CPU the report splits out: name -> root process id."""
+        names = {"hours": "hours", "user": "user", "traefik": "Traefik"}
+        return {
+            **{label: self.stack.processes[name].popen.pid for name, label in names.items()},
+            "Postgres": postmaster_pid(self.stack),
+        }
 
     def url(self, scenario: Scenario) -> str:
         base = self.stack.base_url if scenario.via == "gateway" else f"http://127.0.0.1:{self.hours.port}"
-        return base + scenario.path
+        return base + scenario.path.format(entry=self.entry_id)
 
     def headers(self, scenario: Scenario) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if scenario.auth else {}
@@ -151,10 +166,18 @@ class Bench:
             results = [r for r, _, _ in rounds[scenario.key]]
             calls = sum(c for _, c, _ in rounds[scenario.key])
             combined = load.combine(results)
+            cpu_seconds: dict[str, float] = {}
+            for _, _, cpu in rounds[scenario.key]:
+                for part, value in cpu["cpu_seconds"].items():
+                    cpu_seconds[part] = cpu_seconds.get(part, 0.0) + value
             measured[scenario.key] = {
                 **combined,
                 "introspections": calls,
                 "introspections_per_request": calls / combined["requests"] if combined["requests"] else None,
+                "cpu_ms_per_request": {
+                    part: round(1000 * value / combined["requests"], 2) if combined["requests"] else None
+                    for part, value in cpu_seconds.items()
+                },
                 **{
                     name: round(statistics.fmean(cpu[name] for _, _, cpu in rounds[scenario.key]), 1)
                     for name in ("machine_busy_pct", "others_pct")
@@ -199,6 +222,7 @@ class Bench:
             raise RuntimeError(
                 "the naive page differs from the service's page; the baseline is not comparable"
             )
+        self.entry_id = ours["results"][0]["id"]
         return {"count": ours["count"], "page_entries": len(ours["results"]), "identical": same}
 
 
