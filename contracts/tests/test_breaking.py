@@ -157,6 +157,20 @@ def test_a_request_number_may_become_an_integer_in_responses_only() -> None:
     assert changes(new, spec()) == []
 
 
+def test_new_operation_ids_and_a_dropped_unused_security_scheme_are_not_breaking() -> None:
+    """Neither changes a request or an answer: the user service's spec gained operationIds and
+    lost the internal introspection client's Basic scheme, which no published operation took."""
+    old = spec()
+    old["components"]["securitySchemes"]["internal"] = {"type": "http", "scheme": "basic"}
+    new = spec()
+    operations = [
+        op for item in new["paths"].values() for m, op in item.items() if m in breaking.HTTP_METHODS
+    ]
+    for number, operation in enumerate(operations):
+        operation["operationId"] = f"items_{number}"
+    assert changes(old, new) == []
+
+
 # -- paths and operations ----------------------------------------------------------------
 def test_removed_path() -> None:
     new = spec()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from openapi_spec_validator import validate
 
 SPEC = "/api/users/openapi.json"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +39,47 @@ def test_servers_and_paths(spec):
 
 def test_internal_endpoints_are_not_published(spec):
     assert not [path for path in spec["paths"] if path.startswith("/internal")]
+
+
+def _operations(spec):
+    return {
+        (method.upper(), path): operation
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+
+
+def test_declares_only_the_security_schemes_its_operations_use(spec):
+    """Swagger UI's Authorize offers every declared scheme: an unused one is a dead login.
+
+    The introspection client's HTTP Basic scheme belongs to an internal endpoint.
+    """
+    requirements = [
+        *spec.get("security", []),
+        *(r for op in _operations(spec).values() for r in op.get("security", [])),
+    ]
+    used = {name for requirement in requirements for name in requirement}
+    assert set(spec["components"]["securitySchemes"]) == used == {"OAuth2PasswordBearer"}
+
+
+def test_every_operation_has_a_stable_operation_id(spec):
+    """Explicit snake_case ids, named like the hours service's (``<resource>_<action>``),
+    so generated clients get stable method names; renaming one breaks those clients."""
+    ids = {key: operation.get("operationId") for key, operation in _operations(spec).items()}
+    assert ids == {
+        ("GET", "/api/users/health/live"): "health_live",
+        ("GET", "/api/users/health/ready"): "health_ready",
+        ("POST", "/api/users/v1/token"): "token_create",
+        ("POST", "/api/users/v1/token/revoke"): "token_revoke",
+        ("POST", "/api/users/v1/users"): "users_register",
+        ("GET", "/api/users/v1/users"): "users_list",
+        ("PATCH", "/api/users/v1/users/{user_id}"): "users_partial_update",
+        ("GET", "/api/users/v1/users/me"): "users_me_retrieve",
+        ("PATCH", "/api/users/v1/users/me"): "users_me_partial_update",
+    }
+    assert len(set(ids.values())) == len(ids)
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", operation_id) for operation_id in ids.values())
 
 
 def test_oauth2_password_flow(spec):

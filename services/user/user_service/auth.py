@@ -5,6 +5,8 @@
   role → 403 (RFC 6750).
 - ``service_auth``: HTTP Basic with the introspection client id and secret from env,
   compared in constant time; failure → 401 ``invalid_client`` (RFC 7662 section 2.3).
+  Internal only: routes take it with ``service_auth.login_required``, so the public
+  OpenAPI document never declares it.
 """
 
 from __future__ import annotations

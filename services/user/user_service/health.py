@@ -23,14 +23,19 @@ class HealthOut(Schema):
 
 @bp.get("/live")
 @bp.output(HealthOut)
-@bp.doc(summary="Liveness")
+@bp.doc(summary="Liveness", operation_id="health_live")
 def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @bp.get("/ready")
 @bp.output(HealthOut)
-@bp.doc(summary="Readiness", description="200 when the database answers, else 503.", responses=[503])
+@bp.doc(
+    summary="Readiness",
+    operation_id="health_ready",
+    description="200 when the database answers, else 503.",
+    responses=[503],
+)
 def ready() -> object:
     try:
         ping(get_engine())

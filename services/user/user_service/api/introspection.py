@@ -27,7 +27,11 @@ def _count() -> None:
 
 
 @bp.post("")
-@bp.auth_required(service_auth)
+# Flask-HTTPAuth's own decorator, not ``bp.auth_required``: the same check and errors, but
+# no OpenAPI annotation. apiflask (3.1) publishes the scheme of every ``auth_required``
+# view, even in a blueprint with ``enable_openapi=False``, so the public document would
+# offer an "IntrospectionClient" login that no public operation takes.
+@service_auth.login_required
 @oauth2_endpoint
 def introspect() -> tuple[dict[str, Any], int, dict[str, str]]:
     """Credentials first (401), then the body: form-encoded ``token`` (400 when missing)."""

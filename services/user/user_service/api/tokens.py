@@ -66,6 +66,7 @@ def _required(form: dict[str, str], *names: str) -> list[str]:
 @bp.output(TokenOut)
 @bp.doc(
     summary="Get tokens",
+    operation_id="token_create",
     description="OAuth2 password and refresh_token grants, form-encoded. The refresh token is "
     "rotated on every use; using a spent one ends its whole session.",
     responses=_oauth2_errors("invalid_request", "invalid_grant", "unsupported_grant_type"),
@@ -95,6 +96,7 @@ def token(form: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, str]]:
 @bp.input(RevokeIn, location="form", arg_name="form")
 @bp.doc(
     summary="Revoke a token",
+    operation_id="token_revoke",
     description="RFC 7009. A refresh token ends its session (every token of its family); an "
     "access token is revoked by its `jti`. Unknown tokens get the same 200.",
     responses={200: "Revoked, or not a live token", **_oauth2_errors("invalid_request")},

@@ -107,7 +107,7 @@ def _user_or_404(user_id: uuid.UUID) -> User:
 @bp.post("")
 @bp.input(UserIn, arg_name="data")
 @bp.output(UserOut, status_code=201)
-@bp.doc(summary="Register", responses=[409])
+@bp.doc(summary="Register", operation_id="users_register", responses=[409])
 def register(data: dict[str, Any]) -> User:
     return services.user_create(session=get_session(), **data)
 
@@ -115,7 +115,7 @@ def register(data: dict[str, Any]) -> User:
 @bp.get("/me")
 @bp.auth_required(bearer)
 @bp.output(UserOut)
-@bp.doc(summary="My account")
+@bp.doc(summary="My account", operation_id="users_me_retrieve")
 def me() -> User:
     return current_access().user
 
@@ -126,6 +126,7 @@ def me() -> User:
 @bp.output(UserOut)
 @bp.doc(
     summary="Change my account",
+    operation_id="users_me_partial_update",
     description="A new password needs `current_password` and ends every other session.",
     responses=[403, 409],
 )
@@ -141,7 +142,7 @@ def me_update(data: dict[str, Any]) -> User:
 @role_required("admin")
 @bp.input(UserListQuery, location="query", arg_name="query")
 @bp.output(UserPageOut)
-@bp.doc(summary="List users (admin)", responses=[403])
+@bp.doc(summary="List users (admin)", operation_id="users_list", responses=[403])
 def user_list(query: dict[str, Any]) -> selectors.Page:
     return selectors.user_list(session=get_session(), **query)
 
@@ -151,7 +152,7 @@ def user_list(query: dict[str, Any]) -> selectors.Page:
 @role_required("admin")
 @bp.input(UserAdminUpdateIn(partial=True), arg_name="data")
 @bp.output(UserOut)
-@bp.doc(summary="Change a user (admin)", responses=[403, 404, 409])
+@bp.doc(summary="Change a user (admin)", operation_id="users_partial_update", responses=[403, 404, 409])
 def user_update(user_id: uuid.UUID, data: dict[str, Any]) -> User:
     return services.user_admin_update(
         session=get_session(), actor=current_access().user, user=_user_or_404(user_id), **data
