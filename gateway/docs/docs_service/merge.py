@@ -34,7 +34,7 @@ _LITERALS = frozenset({"example", "default", "const", "enum", "value", "external
 
 
 class MergeConflict(ValueError):
-    """Two documents define the same path or webhook."""
+    """Two documents define the same path, webhook, component or operationId."""
 
 
 def prefixed(prefix: str, name: str) -> str:
@@ -138,6 +138,23 @@ def _used_tags(document: dict[str, Any]) -> list[str]:
     return list(seen)
 
 
+def _add_operation_ids(seen: dict[str, str], document: dict[str, Any]) -> None:
+    """Record ``document``'s operationIds in ``seen`` (id -> operation); one twice is a conflict."""
+    for kind in ("paths", "webhooks"):
+        for path, item in document.get(kind, {}).items():
+            for method in HTTP_METHODS:
+                operation = item.get(method) if isinstance(item, dict) else None
+                operation_id = operation.get("operationId") if isinstance(operation, dict) else None
+                if not isinstance(operation_id, str):
+                    continue
+                where = f"{method.upper()} {path}"
+                if operation_id in seen:
+                    raise MergeConflict(
+                        f"the operationId {operation_id} names both {seen[operation_id]} and {where}"
+                    )
+                seen[operation_id] = where
+
+
 def _merge_into(target: dict[str, Any], source: dict[str, Any], what: str) -> None:
     clash = target.keys() & source.keys()
     if clash:
@@ -170,9 +187,11 @@ def merge_documents(
         "x-tagGroups": [],
     }
     webhooks: dict[str, Any] = {}
+    operation_ids: dict[str, str] = {}  # OpenAPI: unique across the whole document
     for prefix, document in parts:
         doc = namespace_document(document, prefix)
         _merge_into(merged["paths"], doc["paths"], "path")
+        _add_operation_ids(operation_ids, doc)
         _merge_into(webhooks, doc.get("webhooks", {}), "webhook")
         for kind, members in doc["components"].items():
             _merge_into(merged["components"].setdefault(kind, {}), members, f"component {kind}")

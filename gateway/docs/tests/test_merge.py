@@ -133,13 +133,73 @@ def test_the_same_path_in_two_documents_is_a_conflict() -> None:
         merge_documents([("Users", USERS_SPEC), ("Again", USERS_SPEC)])
 
 
-def test_the_committed_service_contracts_merge_into_a_valid_document() -> None:
-    contracts = Path(__file__).resolve().parents[3] / "contracts"
-    users = json.loads((contracts / "users.openapi.json").read_text())
-    hours = json.loads((contracts / "hours.openapi.json").read_text())
-    merged = merge_documents([("Users", users), ("Hours", hours)])
+def test_the_same_operation_id_twice_is_a_conflict() -> None:
+    """Prefixes keep the services' ids apart; ids that still meet would make an invalid document."""
+    first = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/api/a": {"get": {"operationId": "b_list", "responses": {"200": {"description": "ok"}}}}},
+    }
+    second = copy.deepcopy(first)
+    second["paths"] = {
+        "/api/b": {"get": {"operationId": "list", "responses": {"200": {"description": "ok"}}}}
+    }
+    with pytest.raises(MergeConflict, match="operationId A_b_list names both GET /api/a and GET /api/b"):
+        merge_documents([("A", first), ("A_b", second)])
+    second["paths"]["/api/b"]["post"] = copy.deepcopy(second["paths"]["/api/b"]["get"])
+    with pytest.raises(MergeConflict, match="operationId B_list names both GET /api/b and POST /api/b"):
+        merge_documents([("B", second)])
+
+
+CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
+
+
+@pytest.fixture(scope="module")
+def committed() -> list[tuple[str, dict[str, Any]]]:
+    """The committed service contracts, under the prefixes docs_service.config gives them."""
+    return [
+        (prefix, json.loads((CONTRACTS / f"{key}.openapi.json").read_text()))
+        for prefix, key in (("Users", "users"), ("Hours", "hours"))
+    ]
+
+
+def _all_operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method, path): op
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if method in ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+    }
+
+
+def test_the_committed_service_contracts_merge_into_a_valid_document(
+    committed: list[tuple[str, dict[str, Any]]],
+) -> None:
+    (_, users), (_, hours) = committed
+    merged = merge_documents(committed)
     validate(merged)
     assert set(merged["paths"]) == set(users["paths"]) | set(hours["paths"])
     schemes = merged["components"]["securitySchemes"]
     assert {f"Users_{name}" for name in users["components"]["securitySchemes"]} <= set(schemes)
     assert {f"Hours_{name}" for name in hours["components"]["securitySchemes"]} <= set(schemes)
+
+
+def test_the_committed_contracts_merge_with_unique_prefixed_operation_ids(
+    committed: list[tuple[str, dict[str, Any]]],
+) -> None:
+    merged_ops = _all_operations(merge_documents(committed))
+    ids = [op.get("operationId") for op in merged_ops.values()]
+    assert None not in ids
+    assert len(ids) == len(set(ids))
+    for prefix, document in committed:
+        for key, op in _all_operations(document).items():
+            assert merged_ops[key]["operationId"] == f"{prefix}_{op['operationId']}"
+
+
+def test_the_committed_contracts_offer_only_logins_some_operation_takes(
+    committed: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """Swagger UI's Authorize lists every scheme of the merged document: none may be dead."""
+    merged = merge_documents(committed)
+    used = {name for op in _all_operations(merged).values() for req in op.get("security", []) for name in req}
+    assert set(merged["components"]["securitySchemes"]) == used
