@@ -3,8 +3,8 @@
 One throwaway Postgres cluster (the ``postgresql_cluster`` fixture of the timekeeper pytest
 plugin) with a database per service; each service gets its prestart step and gunicorn,
 exactly as the stack runs it, on a free port. The hours service asks the real user service
-about tokens; a second hours instance (``contract_hours``) asks a small fake that serves
-whatever introspection answer a test puts in it.
+about tokens; a second hours instance (``contract_hours``) asks the introspection stub of
+timekeeper_dev, which serves whatever introspection answer a test puts in it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from timekeeper_dev.introspection_stub import IntrospectionStub
 from timekeeper_dev.postgres import PostgresCluster
 
-from tests.helpers import CLIENT_ID, PASSWORD, FakeIntrospection, Server, Stack, prestart
+from tests.helpers import CLIENT_ID, PASSWORD, Server, Stack, prestart
 
 
 @pytest.fixture(scope="session")
@@ -88,15 +89,14 @@ def stack(prepared: Stack) -> Stack:
 
 # -- accounts and tokens -----------------------------------------------------------------
 @pytest.fixture(scope="session")
-def fake_introspection(prepared: Stack) -> Iterator[FakeIntrospection]:
-    fake = FakeIntrospection(CLIENT_ID, prepared.client_secret).start()
-    yield fake
-    fake.stop()
+def fake_introspection(prepared: Stack) -> Iterator[IntrospectionStub]:
+    with IntrospectionStub(CLIENT_ID, prepared.client_secret) as stub:
+        yield stub
 
 
 @pytest.fixture(scope="session")
-def contract_hours(prepared: Stack, fake_introspection: FakeIntrospection) -> Server:
-    """An hours instance that asks the fake, with no cache: every request is one introspection."""
+def contract_hours(prepared: Stack, fake_introspection: IntrospectionStub) -> Server:
+    """An hours instance that asks the stub, with no cache: every request is one introspection."""
     return prepared.start_hours(
         "hours-contract", USER_SERVICE_URL=fake_introspection.url, AUTH_CACHE_SECONDS="0"
     )

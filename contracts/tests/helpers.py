@@ -1,28 +1,25 @@
 """The running services the contract tests talk to, and how to talk to them.
 
 :class:`Server` runs one service under gunicorn with its own config, as the stack does;
-:class:`Stack` is Postgres plus both services; :class:`FakeIntrospection` is a small real
-HTTP server that speaks the introspection contract with whatever answer a test chose.
+:class:`Stack` is Postgres plus both services. Accounts come from
+:mod:`timekeeper_dev.accounts`; the stand-in for the user service that answers what a
+test chose is :class:`timekeeper_dev.introspection_stub.IntrospectionStub`.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
-import secrets
 import subprocess
 import sys
-import threading
 import time
-import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import requests
+from timekeeper_dev import accounts
+from timekeeper_dev.accounts import Account
 from timekeeper_dev.net import free_port
 from timekeeper_dev.postgres import PostgresCluster
 from timekeeper_dev.process import stop_process_group, tail_file
@@ -32,7 +29,7 @@ CONTRACTS = ROOT / "contracts"
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 CLIENT_ID = "hours-contract-tests"
-PASSWORD = "correct horse battery staple"  # a throwaway test account
+PASSWORD = "correct horse battery staple"  # the throwaway admin's
 
 
 def load_contract(name: str) -> dict[str, Any]:
@@ -135,56 +132,27 @@ def prestart(package: str, env: dict[str, str], log: Path) -> None:
         raise RuntimeError(f"{package} prestart failed ({result.returncode}):\n{log.read_text()[-4000:]}")
 
 
-@dataclass(frozen=True)
-class Account:
-    id: str
-    username: str
-    password: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
-def login(stack: Stack, username: str, password: str) -> dict[str, Any]:
-    response = requests.post(
-        f"{stack.user.url}/api/users/v1/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def register(stack: Stack, prefix: str = "contract") -> Account:
     """A new user, registered and logged in through the user service's public API."""
-    username = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    response = requests.post(
-        f"{stack.user.url}/api/users/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    tokens = login(stack, username, PASSWORD)
-    return Account(response.json()["id"], username, PASSWORD, tokens["access_token"], tokens["refresh_token"])
+    return accounts.register(stack.user.url, prefix)
 
 
 def admin(stack: Stack) -> Account:
-    tokens = login(stack, stack.admin_username, stack.admin_password)
+    tokens = accounts.login(stack.user.url, stack.admin_username, stack.admin_password)
     me = requests.get(
         f"{stack.user.url}/api/users/v1/users/me",
         headers={"Authorization": f"Bearer {tokens['access_token']}"},
         timeout=10,
     )
     assert me.status_code == 200, me.text
+    user = me.json()
     return Account(
-        me.json()["id"],
-        stack.admin_username,
-        stack.admin_password,
-        tokens["access_token"],
-        tokens["refresh_token"],
+        id=user["id"],
+        username=stack.admin_username,
+        email=user["email"],
+        password=stack.admin_password,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
     )
 
 
@@ -195,74 +163,3 @@ def introspect(stack: Stack, token: str) -> requests.Response:
         auth=(CLIENT_ID, stack.client_secret),
         timeout=10,
     )
-
-
-# -- a fake user service that speaks the introspection contract ----------------------------
-@dataclass
-class FakeIntrospection:
-    """``POST /internal/v1/introspect`` answering, for each token, the body a test chose."""
-
-    client_id: str
-    client_secret: str
-    answers: dict[str, tuple[int, bytes]] = field(default_factory=dict)
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def token_for(self, body: Any, status: int = 200) -> str:
-        """A fresh token whose introspection answer is ``body`` (JSON, or raw bytes)."""
-        token = secrets.token_urlsafe(16)
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.answers[token] = (status, raw)
-        return token
-
-    def start(self) -> FakeIntrospection:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = parse_qs(self.rfile.read(length).decode())
-                auth = self.headers.get("Authorization", "")
-                expected = base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
-                fake.calls.append(
-                    {
-                        "path": self.path,
-                        "content_type": self.headers.get("Content-Type"),
-                        "request_id": self.headers.get("X-Request-Id"),
-                        "authorized": auth == f"Basic {expected}",
-                        "form": form,
-                    }
-                )
-                token = (form.get("token") or [""])[0]
-                if self.path != "/internal/v1/introspect" or auth != f"Basic {expected}":
-                    self._send(401, b'{"error": "invalid_client"}')
-                else:
-                    self._send(*fake.answers.get(token, (200, b'{"active": false}')))
-
-            def do_GET(self) -> None:  # the hours service's readiness probe
-                self._send(200, b'{"status": "ok"}')
-
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()

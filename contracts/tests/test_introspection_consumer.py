@@ -17,8 +17,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from timekeeper_dev.introspection_stub import IntrospectionStub
 
-from tests.helpers import FakeIntrospection, Server, load_contract
+from tests.helpers import Server, load_contract
 
 SCHEMA = load_contract("introspection.schema.json")
 VALIDATOR = Draft202012Validator(SCHEMA)
@@ -43,7 +44,7 @@ def assert_problem(response: requests.Response, status: int) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"example{i}" for i in range(len(EXAMPLES))])
 def test_every_schema_example_is_taken(
-    contract_hours: Server, fake_introspection: FakeIntrospection, example: dict[str, Any]
+    contract_hours: Server, fake_introspection: IntrospectionStub, example: dict[str, Any]
 ) -> None:
     token = fake_introspection.token_for(example)
     response = call_hours(contract_hours, token)
@@ -56,7 +57,7 @@ def test_every_schema_example_is_taken(
 
 
 def test_the_request_is_the_contract_request(
-    contract_hours: Server, fake_introspection: FakeIntrospection
+    contract_hours: Server, fake_introspection: IntrospectionStub
 ) -> None:
     """Form-encoded ``token``, HTTP Basic service credentials, the request id sent on."""
     token = fake_introspection.token_for(ACTIVE)
@@ -67,12 +68,12 @@ def test_the_request_is_the_contract_request(
         timeout=10,
     )
     assert response.status_code == 200, response.text
-    call = next(c for c in reversed(fake_introspection.calls) if c["form"].get("token") == [token])
-    assert call["path"] == "/internal/v1/introspect"
-    assert call["content_type"].split(";")[0] == "application/x-www-form-urlencoded"
-    assert call["authorized"], "the hours service did not send its service credentials"
-    assert call["form"] == {"token": [token]}
-    assert call["request_id"] == request_id
+    call = next(c for c in reversed(fake_introspection.calls) if c.token == token)
+    assert call.path == "/internal/v1/introspect"
+    assert call.headers["Content-Type"].split(";")[0] == "application/x-www-form-urlencoded"
+    assert call.authorized, "the hours service did not send its service credentials"
+    assert call.form == {"token": [token]}
+    assert call.headers.get("X-Request-Id") == request_id
 
 
 def _without(key: str) -> dict[str, Any]:
@@ -115,10 +116,10 @@ NON_CONFORMING: dict[str, Any] = {
 
 @pytest.mark.parametrize("answer", list(NON_CONFORMING.values()), ids=list(NON_CONFORMING))
 def test_a_non_conforming_answer_is_a_503(
-    contract_hours: Server, fake_introspection: FakeIntrospection, answer: Any
+    contract_hours: Server, fake_introspection: IntrospectionStub, answer: Any
 ) -> None:
     assert not VALIDATOR.is_valid(answer), "this answer should break the contract"
-    response = call_hours(contract_hours, fake_introspection.token_for(answer))
+    response = call_hours(contract_hours, fake_introspection.token_for(answer, breaks_contract=True))
     assert_problem(response, 503)
     assert response.headers.get("Retry-After"), "503 without Retry-After"
 
@@ -129,9 +130,10 @@ def test_a_non_conforming_answer_is_a_503(
     ids=["not-json", "empty", "server-error", "refused-credentials"],
 )
 def test_an_unusable_answer_is_a_503(
-    contract_hours: Server, fake_introspection: FakeIntrospection, status: int, body: bytes
+    contract_hours: Server, fake_introspection: IntrospectionStub, status: int, body: bytes
 ) -> None:
-    response = call_hours(contract_hours, fake_introspection.token_for(body, status=status))
+    token = fake_introspection.token_for(body, status=status, breaks_contract=True)
+    response = call_hours(contract_hours, token)
     assert_problem(response, 503)
 
 
@@ -164,7 +166,7 @@ ACTIVE_ANSWERS = st.fixed_dictionaries(
 )
 @given(answer=ACTIVE_ANSWERS)
 def test_any_active_answer_the_schema_allows_is_taken(
-    contract_hours: Server, fake_introspection: FakeIntrospection, answer: dict[str, Any]
+    contract_hours: Server, fake_introspection: IntrospectionStub, answer: dict[str, Any]
 ) -> None:
     VALIDATOR.validate(answer)  # the strategy stays inside the contract
     response = call_hours(contract_hours, fake_introspection.token_for(answer))
@@ -178,7 +180,7 @@ def test_any_active_answer_the_schema_allows_is_taken(
 )
 @given(answer=ACTIVE_ANSWERS, data=st.data())
 def test_any_active_answer_with_one_field_broken_is_a_503(
-    contract_hours: Server, fake_introspection: FakeIntrospection, answer: dict[str, Any], data: st.DataObject
+    contract_hours: Server, fake_introspection: IntrospectionStub, answer: dict[str, Any], data: st.DataObject
 ) -> None:
     broken = copy.deepcopy(answer)
     key = data.draw(st.sampled_from(sorted(broken)), label="field")
@@ -188,5 +190,5 @@ def test_any_active_answer_with_one_field_broken_is_a_503(
     )
     if VALIDATOR.is_valid(broken):  # e.g. True where True was expected
         return
-    response = call_hours(contract_hours, fake_introspection.token_for(broken))
+    response = call_hours(contract_hours, fake_introspection.token_for(broken, breaks_contract=True))
     assert response.status_code == 503, f"{broken} -> {response.status_code} {response.text[:300]}"

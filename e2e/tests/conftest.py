@@ -7,12 +7,12 @@ answers). A failing test gets the services' recent logs attached to its report.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import requests
+from timekeeper_dev import accounts
+from timekeeper_dev.accounts import Account
 from timekeeper_stack import SERVICES, Stack, pick_driver
 
 # Short enough that "revoked tokens stop working within AUTH_CACHE_SECONDS" is quick to
@@ -59,20 +59,6 @@ class Api(requests.Session):
         return super().request(method, self.base_url + url if url.startswith("/") else url, *args, **kwargs)
 
 
-@dataclass
-class Account:
-    id: str
-    username: str
-    email: str
-    password: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
 @pytest.fixture
 def api(stack: Stack) -> Iterator[Api]:
     with Api(stack.base_url) as session:
@@ -80,30 +66,12 @@ def api(stack: Stack) -> Iterator[Api]:
 
 
 def login(api: Api, username: str, password: str) -> dict:
-    response = api.post(
-        "/api/users/v1/token", data={"grant_type": "password", "username": username, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
+    return accounts.login(api.base_url, username, password, api)
 
 
 def register(api: Api, prefix: str = "e2e") -> Account:
-    username = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    email = f"{username}@example.com"
-    password = f"pw-{uuid.uuid4().hex}"
-    created = api.post(
-        "/api/users/v1/users", json={"username": username, "email": email, "password": password}
-    )
-    assert created.status_code == 201, created.text
-    tokens = login(api, username, password)
-    return Account(
-        id=str(created.json()["id"]),
-        username=username,
-        email=email,
-        password=password,
-        access_token=tokens["access_token"],
-        refresh_token=tokens["refresh_token"],
-    )
+    """A new user, registered and logged in through the gateway."""
+    return accounts.register(api.base_url, prefix, api)
 
 
 @pytest.fixture

@@ -5,4 +5,8 @@
 - :mod:`timekeeper_dev.pytest_plugin` gives every test session a ``postgresql_server``
   fixture built on it, and fails a run in which any test was skipped.
 - :mod:`timekeeper_dev.traefik` finds the Traefik binary that ``make bootstrap`` built.
+- :mod:`timekeeper_dev.introspection_stub` stands in for the user service's
+  introspection endpoint in the hours service's and the contract tests.
+- :mod:`timekeeper_dev.accounts` registers and logs in test users through the user
+  service's public API (the contract and e2e tests).
 """

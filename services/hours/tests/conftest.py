@@ -12,9 +12,9 @@ import pytest
 from django.core.cache import cache
 from hours_service.auth import Principal
 from rest_framework.test import APIClient
+from timekeeper_dev.introspection_stub import CLIENT_ID, CLIENT_SECRET, IntrospectionStub
 
 from tests.factories import PrincipalFactory
-from tests.user_service_stub import CLIENT_ID, CLIENT_SECRET, UserServiceStub
 
 
 @pytest.fixture(scope="session")
@@ -33,14 +33,13 @@ def django_db_modify_db_settings(postgresql_server: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def user_service() -> Iterator[UserServiceStub]:
-    stub = UserServiceStub().start()
-    yield stub
-    stub.stop()
+def user_service() -> Iterator[IntrospectionStub]:
+    with IntrospectionStub(CLIENT_ID, CLIENT_SECRET) as stub:
+        yield stub
 
 
 @pytest.fixture(autouse=True)
-def _point_at_user_service(user_service: UserServiceStub, settings: Any) -> Iterator[None]:
+def _point_at_user_service(user_service: IntrospectionStub, settings: Any) -> Iterator[None]:
     settings.USER_SERVICE_URL = user_service.url
     settings.INTROSPECTION_CLIENT_ID = CLIENT_ID
     settings.INTROSPECTION_CLIENT_SECRET = CLIENT_SECRET
@@ -67,13 +66,11 @@ def active_answer(principal: Principal) -> dict[str, Any]:
 
 
 @pytest.fixture
-def token_for(user_service: UserServiceStub) -> Callable[[Principal], str]:
+def token_for(user_service: IntrospectionStub) -> Callable[[Principal], str]:
     """A fresh token that the stub user service says is ``principal``'s."""
 
     def make(principal: Principal) -> str:
-        token = secrets.token_urlsafe(24)
-        user_service.answers[token] = active_answer(principal)
-        return token
+        return user_service.token_for(active_answer(principal))
 
     return make
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.user_service_stub import CLIENT_ID, CLIENT_SECRET
+from timekeeper_dev.introspection_stub import CLIENT_ID, CLIENT_SECRET
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 

@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 import pytest
 from django.core.cache import cache
 from hours_service.auth import CACHE_PREFIX, IntrospectionAuthentication, cache_key
+from timekeeper_dev.introspection_stub import CLIENT_SECRET, SHORT_READ_TIMEOUT, SLOW_SECONDS
 from timekeeper_dev.net import free_port
 
 from tests.conftest import active_answer
 from tests.factories import PrincipalFactory
-from tests.user_service_stub import CLIENT_SECRET, SHORT_READ_TIMEOUT, SLOW_SECONDS
 
 pytestmark = pytest.mark.django_db
 

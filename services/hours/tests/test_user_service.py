@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 from hours_service import user_service as client
+from timekeeper_dev.introspection_stub import SHORT_READ_TIMEOUT
 from timekeeper_dev.net import free_port
-
-from tests.user_service_stub import SHORT_READ_TIMEOUT
 
 
 def test_one_pooled_session_per_process():
