@@ -15,6 +15,9 @@ from rest_framework.views import APIView
 
 
 class Pagination(PageNumberPagination):
+    """A ``?page=`` past the last page, below 1 or not a number is DRF's ``NotFound("Invalid
+    page.")``, a 404 problem: every paginated list documents 404 (``problems(..., 404)``)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -81,7 +81,7 @@ class ProjectListApi(Api):
         operation_id="projects_list",
         tags=["projects"],
         parameters=[FilterSerializer, *PAGINATION_PARAMETERS],
-        responses={200: paginated_schema(ProjectOutput, "PaginatedProjects"), **problems(400, 403)},
+        responses={200: paginated_schema(ProjectOutput, "PaginatedProjects"), **problems(400, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         filters = self.validated(self.FilterSerializer, request.query_params)
@@ -116,7 +116,7 @@ class ProjectDetailApi(Api):
         operation_id="projects_retrieve",
         tags=["projects"],
         parameters=[SubjectParameters],
-        responses={200: ProjectOutput, **problems(403, 404)},
+        responses={200: ProjectOutput, **problems(400, 403, 404)},
     )
     def get(self, request: Request, project_id: int) -> Response:
         params = self.validated(SubjectParameters, request.query_params)
@@ -195,7 +195,7 @@ class EntryListApi(Api):
         operation_id="entries_list",
         tags=["entries"],
         parameters=[FilterSerializer, *PAGINATION_PARAMETERS],
-        responses={200: paginated_schema(EntryOutput, "PaginatedEntries"), **problems(400, 403)},
+        responses={200: paginated_schema(EntryOutput, "PaginatedEntries"), **problems(400, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         # Without query parameters (the usual call: the latest page) there is nothing to check.
@@ -245,7 +245,7 @@ class EntryDetailApi(Api):
         operation_id="entries_retrieve",
         tags=["entries"],
         parameters=[SubjectParameters],
-        responses={200: EntryOutput, **problems(403, 404)},
+        responses={200: EntryOutput, **problems(400, 403, 404)},
     )
     def get(self, request: Request, entry_id: int) -> Response:
         params = self.validated(SubjectParameters, request.query_params)

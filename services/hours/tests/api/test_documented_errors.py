@@ -1,0 +1,85 @@
+"""Error answers that query parameters provoke are documented for the operation that sends them.
+
+The operations are taken from the OpenAPI document itself, so a new paginated list, or a new
+operation with ``?user=``, is held to the same rule.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+#: a path parameter that parses: the query is checked before anything is looked up
+SAMPLE_ID = "1"
+
+
+@cache
+def _spec() -> dict[str, Any]:
+    """The document the service serves (its configured generator, as ``make contracts`` runs it)."""
+    from drf_spectacular.settings import spectacular_settings
+
+    return spectacular_settings.DEFAULT_GENERATOR_CLASS().get_schema(request=None, public=True)
+
+
+def _operations(parameter: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(operation id, URL, query parameter) of every GET that takes query ``parameter``."""
+    found = []
+    for path, item in _spec()["paths"].items():
+        operation = item.get("get")
+        for param in (operation or {}).get("parameters", []):
+            if param["in"] == "query" and param["name"] == parameter:
+                url = path.replace("{project_id}", SAMPLE_ID).replace("{entry_id}", SAMPLE_ID)
+                found.append((operation["operationId"], url, param))
+    return found
+
+
+PAGINATED = _operations("page")
+WITH_USER = _operations("user")
+
+
+def _documented(operation_id: str) -> dict[str, Any]:
+    for item in _spec()["paths"].values():
+        for operation in item.values():
+            if operation["operationId"] == operation_id:
+                return operation["responses"]
+    raise AssertionError(f"no operation {operation_id}")
+
+
+def assert_documented_problem(response, operation_id: str, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    responses = _documented(operation_id)
+    assert str(status) in responses, f"{operation_id} sends {status}; its spec has {sorted(responses)}"
+    assert responses[str(status)]["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    return body
+
+
+def test_the_operations_are_found():
+    assert {op for op, _, _ in PAGINATED} == {"projects_list", "entries_list"}
+    assert {"projects_retrieve", "entries_retrieve", "projects_list", "entries_list"} <= {
+        op for op, _, _ in WITH_USER
+    }
+
+
+@pytest.mark.parametrize("page", ["9999", "0", "abc"])
+@pytest.mark.parametrize(("operation_id", "url"), [(op, url) for op, url, _ in PAGINATED])
+def test_an_invalid_page_is_a_documented_404(api: APIClient, operation_id, url, page):
+    body = assert_documented_problem(api.get(url, {"page": page}), operation_id, 404)
+    assert body["type"] == "about:blank"
+    assert body["detail"] == "Invalid page."
+
+
+@pytest.mark.parametrize(("operation_id", "url", "param"), WITH_USER, ids=[op for op, _, _ in WITH_USER])
+def test_an_over_long_user_is_a_documented_400(admin_headers, operation_id, url, param):
+    too_long = "u" * (param["schema"]["maxLength"] + 1)
+    response = APIClient().get(url, {"user": too_long}, **admin_headers)
+    body = assert_documented_problem(response, operation_id, 400)
+    assert "user" in body["errors"]
