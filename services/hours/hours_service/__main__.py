@@ -1,7 +1,9 @@
 """``python -m hours_service prestart`` — and any Django management command.
 
 ``prestart`` waits for the database (with retries), then migrates (idempotent). Compose's entrypoint
-and the local stack run it before gunicorn. Anything else is handed to Django, so
+and the local stack run it before gunicorn. It waits only while the server cannot be reached or
+is starting: a server that refuses the role, the password or the database ends it at once, with
+one line saying so. Anything else is handed to Django, so
 ``python -m hours_service spectacular --format openapi-json`` prints the OpenAPI document.
 """
 
@@ -9,8 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
+
+import psycopg
 
 PRESTART_ATTEMPTS = int(os.environ.get("PRESTART_DB_ATTEMPTS", "60"))
 PRESTART_DELAY_SECONDS = float(os.environ.get("PRESTART_DB_DELAY_SECONDS", "1.0"))
@@ -20,15 +25,57 @@ PRESTART_LOCK_ID = 0x686F757273  # "hours"
 logger = logging.getLogger("hours_service.prestart")
 
 
+#: psycopg raises a failed connection without the server's SQLSTATE (psycopg/psycopg#1188), so
+#: these (English) server messages stand in for 28000/28P01 (role, password, pg_hba.conf) and
+#: 3D000 (no such database). A server that translates its messages is waited for, as before.
+REFUSED_MESSAGES = re.compile(
+    r"password authentication failed|authentication failed for user|no pg_hba\.conf entry"
+    r'|pg_hba\.conf rejects|role "[^"]*" (?:does not exist|is not permitted to log in)'
+    r'|database "[^"]*" does not exist'
+)
+
+
+class DatabaseRefused(Exception):
+    """The database server answers, and refuses this connection: waiting cannot change that."""
+
+
+def refusal(error: BaseException | None) -> str | None:
+    """What the server said, in one line, when ``error`` (psycopg's, from connecting) is a
+    refusal for good; ``None`` when waiting may help (connection refused, a timeout, "the
+    database system is starting up", too many clients, anything not recognised)."""
+    if not isinstance(error, psycopg.Error):
+        return None
+    message = " ".join(str(error).split())
+    if error.sqlstate:
+        refused = error.sqlstate.startswith("28") or error.sqlstate == "3D000"
+    else:  # needs_password: the server asked for a password and none was given
+        refused = bool(error.pgconn and error.pgconn.needs_password) or bool(REFUSED_MESSAGES.search(message))
+    # libpq's "connection to server at ..., port ... failed: " is said below with the rest of the target
+    return message.rsplit(" failed: ", 1)[-1] if refused else None
+
+
 def wait_for_database(attempts: int = PRESTART_ATTEMPTS, delay: float = PRESTART_DELAY_SECONDS) -> None:
+    """Connect, retrying while the server cannot be reached or is starting. Raises
+    :class:`DatabaseRefused` at once when it refuses us, the last error after ``attempts``."""
     from django.db import connection
     from django.db.utils import OperationalError
 
+    db = connection.settings_dict
+    target = f"host {db['HOST']}, port {db['PORT']}, database {db['NAME']}, user {db['USER']}"
     for attempt in range(1, attempts + 1):
         try:
             connection.ensure_connection()
         except OperationalError as exc:
+            if reason := refusal(exc.__cause__):
+                raise DatabaseRefused(
+                    f"the database refuses the connection ({target}): {reason}; "
+                    "retrying cannot fix that, check DATABASE_URL"
+                ) from exc
             if attempt == attempts:
+                logger.error(
+                    "database not reachable, giving up",
+                    extra={"attempts": attempts, "target": target, "reason": str(exc)},
+                )
                 raise
             logger.info(
                 "database not reachable yet", extra={"attempt": attempt, "of": attempts, "reason": str(exc)}
@@ -68,7 +115,11 @@ def main(argv: list[str] | None = None) -> None:
         import django
 
         django.setup()
-        prestart()
+        try:
+            prestart()
+        except DatabaseRefused as exc:
+            logger.error(str(exc))
+            raise SystemExit(1) from None
         return
     from django.core.management import execute_from_command_line
 

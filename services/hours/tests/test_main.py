@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import psycopg
+import pytest
+from hours_service.__main__ import refusal
 from timekeeper_dev.net import free_port
+from timekeeper_dev.postgres import PostgresCluster
 
 from tests.helpers import SERVICE_DIR, service_env, url_of
 
@@ -38,12 +43,164 @@ def test_prestart_migrates_a_fresh_database_and_is_idempotent(postgresql_server)
     assert {"entry_no_overlap", "entry_at_most_24h", "entry_project_same_owner"} <= names
 
 
-def test_prestart_gives_up_when_the_database_never_comes(postgresql_server):
+# -- what prestart waits for, and what it does not ----------------------------------------------
+
+PASSWORD_ROLE = "hours_prestart_pw"
+RIGHT_PASSWORD = "the-right-password-7f3a"
+WRONG_PASSWORD = "a-wrong-password-c41d"
+
+
+@pytest.fixture(scope="module")
+def password_role(postgresql_server):
+    """A role that must give its password (the test cluster trusts every other role), with its
+    own database; pg_hba.conf is put back afterwards."""
+    admin = url_of(postgresql_server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PASSWORD_ROLE}")
+        conn.execute(f"DROP ROLE IF EXISTS {PASSWORD_ROLE}")
+        conn.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{RIGHT_PASSWORD}'")
+        conn.execute(f"CREATE DATABASE {PASSWORD_ROLE} OWNER {PASSWORD_ROLE}")
+        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
+        original = hba.read_text()
+        hba.write_text(f"host all {PASSWORD_ROLE} all scram-sha-256\n{original}")
+        conn.execute("SELECT pg_reload_conf()")
+    _until_refused(postgresql_server, PASSWORD_ROLE)  # the reload is asynchronous
+    yield PASSWORD_ROLE
+    hba.write_text(original)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("SELECT pg_reload_conf()")
+
+
+def _until_refused(server, role: str) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            psycopg.connect(f"postgresql://{role}@{server.host}:{server.port}/postgres").close()
+        except psycopg.OperationalError:
+            return
+        assert time.monotonic() < deadline, "pg_hba.conf was not reloaded"
+        time.sleep(0.05)
+
+
+def password_url(server, password: str) -> str:
+    return f"postgresql://{PASSWORD_ROLE}:{password}@{server.host}:{server.port}/{PASSWORD_ROLE}"
+
+
+def refused_at_once(env: dict[str, str]) -> dict:
+    """Run prestart with the default patience (60 attempts, 1 s apart): it must give up at once,
+    with one JSON error line, no traceback and no password. Returns that line."""
+    env = {**env, "PRESTART_DB_ATTEMPTS": "60", "PRESTART_DB_DELAY_SECONDS": "1.0"}
+    started = time.monotonic()
+    result = run_prestart(env)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    assert elapsed < 15, f"prestart took {elapsed:.1f} s: it retried"
+    assert "database not reachable yet" not in result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = [json.loads(line) for line in result.stderr.splitlines() if '"ERROR"' in line]
+    assert "\n" not in line["msg"]
+    assert "retrying cannot fix that" in line["msg"]
+    for password in (RIGHT_PASSWORD, WRONG_PASSWORD):
+        assert password not in result.stdout + result.stderr
+    return line
+
+
+def test_prestart_fails_at_once_on_a_wrong_password(postgresql_server, password_role):
+    env = service_env(password_url(postgresql_server, WRONG_PASSWORD))
+    line = refused_at_once(env)
+    assert f'password authentication failed for user "{password_role}"' in line["msg"]
+    assert f"host {postgresql_server.host}, port {postgresql_server.port}" in line["msg"]
+    assert f"database {password_role}, user {password_role}" in line["msg"]
+
+
+def test_prestart_fails_at_once_without_the_password(postgresql_server, password_role):
+    url = f"postgresql://{password_role}@{postgresql_server.host}:{postgresql_server.port}/{password_role}"
+    line = refused_at_once(service_env(url))
+    assert "no password supplied" in line["msg"]
+
+
+def test_prestart_fails_at_once_on_a_missing_database(postgresql_server):
+    line = refused_at_once(service_env(url_of(postgresql_server, "no_such_database")))
+    assert 'database "no_such_database" does not exist' in line["msg"]
+    assert "database no_such_database, user postgres" in line["msg"]
+
+
+def test_prestart_fails_at_once_on_a_missing_role(postgresql_server):
+    url = f"postgresql://no_such_role@{postgresql_server.host}:{postgresql_server.port}/postgres"
+    line = refused_at_once(service_env(url))
+    assert 'role "no_such_role" does not exist' in line["msg"]
+
+
+def test_prestart_works_with_the_right_password(postgresql_server, password_role):
+    result = run_prestart(service_env(password_url(postgresql_server, RIGHT_PASSWORD)))
+    assert result.returncode == 0, result.stderr
+    assert RIGHT_PASSWORD not in result.stderr
+
+
+def test_prestart_retries_while_the_server_is_unreachable_then_fails():
     env = service_env(
         f"postgresql://nobody@127.0.0.1:{free_port()}/x",
-        PRESTART_DB_ATTEMPTS="2",
+        PRESTART_DB_ATTEMPTS="3",
         PRESTART_DB_DELAY_SECONDS="0.1",
     )
     result = run_prestart(env)
     assert result.returncode != 0
-    assert "database not reachable yet" in result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    retries = [line for line in lines if line["msg"] == "database not reachable yet"]
+    assert [line["attempt"] for line in retries] == [1, 2]
+    assert "Connection refused" in retries[0]["reason"]
+    assert any(line["msg"] == "database not reachable, giving up" for line in lines)
+
+
+def test_prestart_waits_while_the_server_does_not_accept_connections():
+    """A real server in recovery answers "the database system is not accepting connections"
+    (57P03), as one that is starting does: prestart waits, and migrates once it may connect."""
+    with PostgresCluster() as cluster:
+        cluster.stop()
+        (cluster.data / "standby.signal").touch()
+        with (cluster.data / "postgresql.conf").open("a") as conf:
+            conf.write("\nhot_standby = off\n")
+        cluster.start()
+        env = service_env(cluster.url(), PRESTART_DB_ATTEMPTS="300", PRESTART_DB_DELAY_SECONDS="0.1")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hours_service", "prestart"],
+            cwd=SERVICE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            seen = []
+            while not any("not accepting connections" in line for line in seen):
+                line = process.stderr.readline()
+                assert line, f"prestart ended early: {''.join(seen)}"
+                seen.append(line)
+            cluster.stop()  # now refused for a moment, then a primary
+            (cluster.data / "standby.signal").unlink()
+            cluster.start()
+            _, rest = process.communicate(timeout=60)
+        finally:
+            process.kill()
+            process.wait()
+        assert process.returncode == 0, "".join(seen) + rest
+        assert "prestart done" in rest
+
+
+@pytest.mark.parametrize(
+    ("message", "refused"),
+    [
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  the database system is starting up', False),
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  the database system is shutting down', False),
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  sorry, too many clients already', False),
+        ("connection timeout expired", False),
+        ('connection failed: connection to server at "h", port 5 failed: Connection refused', False),
+        ("failed to resolve host 'db': [Errno -2] Name or service not known", False),
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  no pg_hba.conf entry for host "h", user "u", database "d", no encryption', True),
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  role "u" is not permitted to log in', True),
+    ],
+)  # fmt: skip
+def test_refusal_tells_what_waiting_cannot_fix(message, refused):
+    assert (refusal(psycopg.OperationalError(message)) is not None) is refused
+
+
+def test_refusal_trusts_a_sqlstate_when_there_is_one():
+    assert refusal(psycopg.errors.InvalidPassword("anything")) == "anything"
+    assert refusal(psycopg.errors.InvalidCatalogName("anything")) == "anything"
+    assert refusal(psycopg.errors.CannotConnectNow('database "x" does not exist')) is None

@@ -3,7 +3,9 @@
 ``prestart`` runs before the server starts (Compose, the local stack, the container
 entrypoint): wait for the database with retries, apply the migrations, and create the
 first admin when ``ADMIN_USERNAME``, ``ADMIN_EMAIL`` and ``ADMIN_PASSWORD`` are set. It
-is idempotent, and replicas starting together take turns on an advisory lock.
+is idempotent, and replicas starting together take turns on an advisory lock. It waits
+only while the server cannot be reached or is starting: a server that refuses the role,
+the password or the database ends it at once, with one line saying so.
 
 ``create-admin`` makes (or promotes) an admin by hand; the password comes from
 ``ADMIN_PASSWORD`` or a prompt.
@@ -67,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 create_admin(username=args.username, email=args.email, password=password)
         except ServiceError as exc:
             logger.error("%s: %s", args.command, exc.detail, extra={"errors": exc.errors})
+            return 1
+        except db.DatabaseRefused as exc:
+            logger.error("%s: %s", args.command, exc)
             return 1
     return 0
 

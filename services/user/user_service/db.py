@@ -8,10 +8,12 @@ ends.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from importlib.resources import files
 
+import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
@@ -70,15 +72,56 @@ def ping(engine: Engine) -> None:
 
 
 # -- prestart ---------------------------------------------------------------------------
+#: psycopg raises a failed connection without the server's SQLSTATE (psycopg/psycopg#1188), so
+#: these (English) server messages stand in for 28000/28P01 (role, password, pg_hba.conf) and
+#: 3D000 (no such database). A server that translates its messages is waited for, as before.
+REFUSED_MESSAGES = re.compile(
+    r"password authentication failed|authentication failed for user|no pg_hba\.conf entry"
+    r'|pg_hba\.conf rejects|role "[^"]*" (?:does not exist|is not permitted to log in)'
+    r'|database "[^"]*" does not exist'
+)
+
+
+class DatabaseRefused(Exception):
+    """The database server answers, and refuses this connection: waiting cannot change that."""
+
+
+def refusal(error: BaseException | None) -> str | None:
+    """What the server said, in one line, when ``error`` (psycopg's, from connecting) is a
+    refusal for good; ``None`` when waiting may help (connection refused, a timeout, "the
+    database system is starting up", too many clients, anything not recognised)."""
+    if not isinstance(error, psycopg.Error):
+        return None
+    message = " ".join(str(error).split())
+    if error.sqlstate:
+        refused = error.sqlstate.startswith("28") or error.sqlstate == "3D000"
+    else:  # needs_password: the server asked for a password and none was given
+        refused = bool(error.pgconn and error.pgconn.needs_password) or bool(REFUSED_MESSAGES.search(message))
+    # libpq's "connection to server at ..., port ... failed: " is said below with the rest of the target
+    return message.rsplit(" failed: ", 1)[-1] if refused else None
+
+
 def wait_for_database(
     engine: Engine, *, attempts: int = 30, delay: float = 1.0, sleep: Callable[[float], None] = time.sleep
 ) -> None:
-    """Try to connect until the database answers; raise the last error after ``attempts``."""
+    """Connect, retrying while the server cannot be reached or is starting. Raises
+    :class:`DatabaseRefused` at once when it refuses us, the last error after ``attempts``."""
+    url = engine.url
+    target = f"host {url.host}, port {url.port or 5432}, database {url.database}, user {url.username}"
     for attempt in range(1, attempts + 1):
         try:
             ping(engine)
         except OperationalError as exc:
+            if reason := refusal(exc.orig):
+                raise DatabaseRefused(
+                    f"the database refuses the connection ({target}): {reason}; "
+                    "retrying cannot fix that, check DATABASE_URL"
+                ) from exc
             if attempt == attempts:
+                logger.error(
+                    "database not reachable, giving up",
+                    extra={"attempts": attempts, "target": target, "error": str(exc.orig)},
+                )
                 raise
             logger.warning(
                 "database not ready, retrying",

@@ -1,0 +1,190 @@
+"""What ``python -m user_service prestart`` waits for, and what it does not: it retries while
+the server cannot be reached or is starting, and stops at once, with one line, when the server
+refuses the role, the password or the database (retrying cannot fix those)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from timekeeper_dev.net import free_port
+from timekeeper_dev.postgres import PostgresCluster
+
+from user_service.db import refusal
+
+PASSWORD_ROLE = "users_prestart_pw"
+RIGHT_PASSWORD = "the-right-password-9b2e"
+WRONG_PASSWORD = "a-wrong-password-50fd"
+
+
+def prestart_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "user_service", "prestart", *args]
+
+
+def service_env(database_url: str) -> dict[str, str]:
+    return {"DATABASE_URL": database_url, "APP_ENV": "test", "LOG_FORMAT": "json", "PATH": "/usr/bin:/bin"}
+
+
+def run_prestart(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        prestart_command(*args), env=service_env(database_url), capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+def url(server, dbname: str, user: str | None = None, password: str | None = None) -> str:
+    auth = f"{user or server.user}:{password}" if password else (user or server.user)
+    return f"postgresql://{auth}@{server.host}:{server.port}/{dbname}"
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture(scope="module")
+def password_role(postgresql_server):
+    """A role that must give its password (the test cluster trusts every other role), with its
+    own database; pg_hba.conf is put back afterwards."""
+    admin = url(postgresql_server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PASSWORD_ROLE}")
+        conn.execute(f"DROP ROLE IF EXISTS {PASSWORD_ROLE}")
+        conn.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{RIGHT_PASSWORD}'")
+        conn.execute(f"CREATE DATABASE {PASSWORD_ROLE} OWNER {PASSWORD_ROLE}")
+        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
+        original = hba.read_text()
+        hba.write_text(f"host all {PASSWORD_ROLE} all scram-sha-256\n{original}")
+        conn.execute("SELECT pg_reload_conf()")
+    _until_refused(postgresql_server, PASSWORD_ROLE)  # the reload is asynchronous
+    yield PASSWORD_ROLE
+    hba.write_text(original)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("SELECT pg_reload_conf()")
+
+
+def _until_refused(server, role: str) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            psycopg.connect(url(server, "postgres", user=role)).close()
+        except psycopg.OperationalError:
+            return
+        assert time.monotonic() < deadline, "pg_hba.conf was not reloaded"
+        time.sleep(0.05)
+
+
+def refused_at_once(database_url: str) -> dict:
+    """Run prestart with its default patience (30 attempts, 1 s apart): it must give up at once,
+    with one JSON error line, no traceback and no password. Returns that line."""
+    started = time.monotonic()
+    result = run_prestart(database_url)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    assert elapsed < 15, f"prestart took {elapsed:.1f} s: it retried"
+    assert "database not ready, retrying" not in result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = [line for line in json_lines(result.stderr) if line["level"] == "ERROR"]
+    assert line["msg"].startswith("prestart: the database refuses the connection")
+    assert "\n" not in line["msg"]
+    assert "retrying cannot fix that" in line["msg"]
+    for password in (RIGHT_PASSWORD, WRONG_PASSWORD):
+        assert password not in result.stdout + result.stderr
+    return line
+
+
+def test_prestart_fails_at_once_on_a_wrong_password(postgresql_server, password_role):
+    line = refused_at_once(url(postgresql_server, password_role, user=password_role, password=WRONG_PASSWORD))
+    assert f'password authentication failed for user "{password_role}"' in line["msg"]
+    assert f"host {postgresql_server.host}, port {postgresql_server.port}" in line["msg"]
+    assert f"database {password_role}, user {password_role}" in line["msg"]
+
+
+def test_prestart_fails_at_once_without_the_password(postgresql_server, password_role):
+    line = refused_at_once(url(postgresql_server, password_role, user=password_role))
+    assert "no password supplied" in line["msg"]
+
+
+def test_prestart_fails_at_once_on_a_missing_database(postgresql_server):
+    line = refused_at_once(url(postgresql_server, "no_such_database"))
+    assert 'database "no_such_database" does not exist' in line["msg"]
+    assert f"database no_such_database, user {postgresql_server.user}" in line["msg"]
+
+
+def test_prestart_fails_at_once_on_a_missing_role(postgresql_server):
+    line = refused_at_once(url(postgresql_server, "postgres", user="no_such_role"))
+    assert 'role "no_such_role" does not exist' in line["msg"]
+
+
+def test_prestart_works_with_the_right_password(postgresql_server, password_role):
+    result = run_prestart(url(postgresql_server, password_role, user=password_role, password=RIGHT_PASSWORD))
+    assert result.returncode == 0, result.stderr
+    assert '"msg": "database migrated"' in result.stderr
+    assert RIGHT_PASSWORD not in result.stderr
+
+
+def test_prestart_retries_while_the_server_is_unreachable_then_fails():
+    result = run_prestart(f"postgresql://nobody@127.0.0.1:{free_port()}/x", "--attempts", "3")
+    assert result.returncode != 0
+    lines = json_lines(result.stderr)
+    retries = [line for line in lines if line["msg"] == "database not ready, retrying"]
+    assert [line["attempt"] for line in retries] == [1, 2]
+    assert "Connection refused" in retries[0]["error"]
+    assert any(line["msg"] == "database not reachable, giving up" for line in lines)
+
+
+def test_prestart_waits_while_the_server_does_not_accept_connections():
+    """A real server in recovery answers "the database system is not accepting connections"
+    (57P03), as one that is starting does: prestart waits, and migrates once it may connect."""
+    with PostgresCluster() as cluster:
+        cluster.stop()
+        (cluster.data / "standby.signal").touch()
+        with (cluster.data / "postgresql.conf").open("a") as conf:
+            conf.write("\nhot_standby = off\n")
+        cluster.start()
+        process = subprocess.Popen(
+            prestart_command("--attempts", "120"), env=service_env(cluster.url()),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            seen = []
+            while not any("not accepting connections" in line for line in seen):
+                line = process.stderr.readline()
+                assert line, f"prestart ended early: {''.join(seen)}"
+                seen.append(line)
+            cluster.stop()  # now refused for a moment, then a primary
+            (cluster.data / "standby.signal").unlink()
+            cluster.start()
+            _, rest = process.communicate(timeout=60)
+        finally:
+            process.kill()
+            process.wait()
+        assert process.returncode == 0, "".join(seen) + rest
+        assert '"msg": "database migrated"' in rest
+
+
+@pytest.mark.parametrize(
+    ("message", "refused"),
+    [
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  the database system is starting up', False),
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  the database system is shutting down', False),
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  sorry, too many clients already', False),
+        ("connection timeout expired", False),
+        ('connection failed: connection to server at "h", port 5 failed: Connection refused', False),
+        ("failed to resolve host 'db': [Errno -2] Name or service not known", False),
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  no pg_hba.conf entry for host "h", user "u", database "d", no encryption', True),
+        ('connection failed: connection to server at "h", port 5 failed: FATAL:  role "u" is not permitted to log in', True),
+    ],
+)  # fmt: skip
+def test_refusal_tells_what_waiting_cannot_fix(message, refused):
+    assert (refusal(psycopg.OperationalError(message)) is not None) is refused
+
+
+def test_refusal_trusts_a_sqlstate_when_there_is_one():
+    assert refusal(psycopg.errors.InvalidPassword("anything")) == "anything"
+    assert refusal(psycopg.errors.InvalidCatalogName("anything")) == "anything"
+    assert refusal(psycopg.errors.CannotConnectNow('database "x" does not exist')) is None
