@@ -37,7 +37,7 @@ def versions(*, traefik: str, database_url: str, wrk: str) -> dict[str, str]:
     with psycopg.connect(database_url) as conn:
         (postgres,) = conn.execute("SHOW server_version").fetchone()
     return {
-        "python": sys.version.split()[0],
+        "python": f"{sys.version.split()[0]} ({os.path.realpath(sys.executable)})",
         "django": version("django"),
         "djangorestframework": version("djangorestframework"),
         "gunicorn": version("gunicorn"),
