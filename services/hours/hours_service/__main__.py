@@ -2,8 +2,10 @@
 
 ``prestart`` waits for the database (with retries), then migrates (idempotent). Compose's entrypoint
 and the local stack run it before gunicorn. It waits only while the server cannot be reached or
-is starting: a server that refuses the role, the password or the database ends it at once, with
-one line saying so. Anything else is handed to Django, so
+is starting, ``PRESTART_DB_ATTEMPTS`` times ``PRESTART_DB_DELAY_SECONDS`` apart: a server that
+refuses the role, the password or the database ends it at once, and one that stays unreachable
+ends it after the last attempt, each with one line saying so and exit status 1. Anything else
+is handed to Django, so
 ``python -m hours_service spectacular --format openapi-json`` prints the OpenAPI document.
 """
 
@@ -16,9 +18,6 @@ import sys
 import time
 
 import psycopg
-
-PRESTART_ATTEMPTS = int(os.environ.get("PRESTART_DB_ATTEMPTS", "60"))
-PRESTART_DELAY_SECONDS = float(os.environ.get("PRESTART_DB_DELAY_SECONDS", "1.0"))
 
 PRESTART_LOCK_ID = 0x686F757273  # "hours"
 
@@ -35,8 +34,22 @@ REFUSED_MESSAGES = re.compile(
 )
 
 
-class DatabaseRefused(Exception):
+class DatabaseWaitFailed(Exception):
+    """Prestart cannot go on: the message says why in one line, with the target (no password)."""
+
+
+class DatabaseRefused(DatabaseWaitFailed):
     """The database server answers, and refuses this connection: waiting cannot change that."""
+
+
+class DatabaseUnreachable(DatabaseWaitFailed):
+    """The database could not be reached (or was still starting) on any of the attempts."""
+
+
+def _one_line(error: BaseException | None) -> str:
+    """psycopg's message on one line, less libpq's "connection to server at ..., port ...
+    failed: " (the target is said with the rest of it)."""
+    return " ".join(str(error).split()).rsplit(" failed: ", 1)[-1]
 
 
 def refusal(error: BaseException | None) -> str | None:
@@ -45,18 +58,19 @@ def refusal(error: BaseException | None) -> str | None:
     database system is starting up", too many clients, anything not recognised)."""
     if not isinstance(error, psycopg.Error):
         return None
-    message = " ".join(str(error).split())
     if error.sqlstate:
         refused = error.sqlstate.startswith("28") or error.sqlstate == "3D000"
     else:  # needs_password: the server asked for a password and none was given
+        message = " ".join(str(error).split())
         refused = bool(error.pgconn and error.pgconn.needs_password) or bool(REFUSED_MESSAGES.search(message))
-    # libpq's "connection to server at ..., port ... failed: " is said below with the rest of the target
-    return message.rsplit(" failed: ", 1)[-1] if refused else None
+    return _one_line(error) if refused else None
 
 
-def wait_for_database(attempts: int = PRESTART_ATTEMPTS, delay: float = PRESTART_DELAY_SECONDS) -> None:
+def wait_for_database(*, attempts: int, delay: float) -> None:
     """Connect, retrying while the server cannot be reached or is starting. Raises
-    :class:`DatabaseRefused` at once when it refuses us, the last error after ``attempts``."""
+    :class:`DatabaseRefused` at once when it refuses us, :class:`DatabaseUnreachable` after
+    ``attempts`` (both from Django's last ``OperationalError``); :func:`main` turns either into
+    one log line and exit status 1."""
     from django.db import connection
     from django.db.utils import OperationalError
 
@@ -72,11 +86,10 @@ def wait_for_database(attempts: int = PRESTART_ATTEMPTS, delay: float = PRESTART
                     "retrying cannot fix that, check DATABASE_URL"
                 ) from exc
             if attempt == attempts:
-                logger.error(
-                    "database not reachable, giving up",
-                    extra={"attempts": attempts, "target": target, "reason": str(exc)},
-                )
-                raise
+                raise DatabaseUnreachable(
+                    f"database not reachable after {attempts} attempts, giving up ({target}): "
+                    f"{_one_line(exc.__cause__ or exc)}"
+                ) from exc
             logger.info(
                 "database not reachable yet", extra={"attempt": attempt, "of": attempts, "reason": str(exc)}
             )
@@ -91,11 +104,14 @@ def wait_for_database(attempts: int = PRESTART_ATTEMPTS, delay: float = PRESTART
 def prestart() -> None:
     """Wait for the database, then migrate while holding an advisory lock, so replicas that
     start together take turns (the second finds nothing left to do)."""
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    wait_for_database()
+    wait_for_database(
+        attempts=settings.CONFIG.prestart_db_attempts, delay=settings.CONFIG.prestart_db_delay_seconds
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [PRESTART_LOCK_ID])
         try:
@@ -117,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
         django.setup()
         try:
             prestart()
-        except DatabaseRefused as exc:
+        except DatabaseWaitFailed as exc:
             logger.error(str(exc))
             raise SystemExit(1) from None
         return

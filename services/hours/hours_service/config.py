@@ -18,6 +18,13 @@ DEV_SECRET_KEY = "dev-only-insecure-django-secret-key-change-me"  # noqa: S105 -
 DEV_INTROSPECTION_CLIENT_ID = "hours"
 DEV_INTROSPECTION_CLIENT_SECRET = "dev-introspection-secret"  # noqa: S105 - refused in production
 DEV_DATABASE_URL = "postgresql://hours:hours@127.0.0.1:5432/hours"
+#: prestart's patience with a database it cannot reach (the user service has the same): a
+#: minute covers a Postgres that is still starting, recovering or being restarted next to us
+#: (Compose, a rolling deploy) even on a slow machine. It costs nothing on a misconfiguration,
+#: since a server that refuses the role, the password or the database ends prestart at once;
+#: an outage longer than that is for the orchestrator's restart policy, not for prestart.
+PRESTART_DB_ATTEMPTS = 60
+PRESTART_DB_DELAY_SECONDS = 1.0
 
 
 class ConfigError(ValueError):
@@ -63,6 +70,8 @@ class Config:
     user_service_connect_timeout: float
     user_service_read_timeout: float
     allowed_hosts: tuple[str, ...]
+    prestart_db_attempts: int
+    prestart_db_delay_seconds: float
 
     @property
     def is_production(self) -> bool:
@@ -125,6 +134,9 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     if not client_id and app_env == "production":
         raise ConfigError("INTROSPECTION_CLIENT_ID must be set when APP_ENV=production")
     hosts = tuple(h.strip() for h in env.get("ALLOWED_HOSTS", "*").split(",") if h.strip())
+    prestart_db_attempts = int(_number(env, "PRESTART_DB_ATTEMPTS", PRESTART_DB_ATTEMPTS, int))
+    if prestart_db_attempts < 1:
+        raise ConfigError("PRESTART_DB_ATTEMPTS must be at least 1")
     return Config(
         app_env=app_env,  # type: ignore[arg-type]
         secret_key=secret_key,
@@ -140,4 +152,6 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         user_service_connect_timeout=_number(env, "USER_SERVICE_CONNECT_TIMEOUT", 1.0, float),
         user_service_read_timeout=_number(env, "USER_SERVICE_READ_TIMEOUT", 2.0, float),
         allowed_hosts=hosts or ("*",),
+        prestart_db_attempts=prestart_db_attempts,
+        prestart_db_delay_seconds=_number(env, "PRESTART_DB_DELAY_SECONDS", PRESTART_DB_DELAY_SECONDS, float),
     )

@@ -20,6 +20,7 @@ def test_development_defaults():
     assert config.auth_cache_seconds == 30
     assert (config.user_service_connect_timeout, config.user_service_read_timeout) == (1.0, 2.0)
     assert (config.log_level, config.log_format) == ("INFO", "json")
+    assert (config.prestart_db_attempts, config.prestart_db_delay_seconds) == (60, 1.0)
 
 
 def test_production_reads_everything():
@@ -30,6 +31,12 @@ def test_production_reads_everything():
     assert config.user_service_url == "http://user:8000"
     assert config.auth_cache_seconds == 0
     assert config.log_level == "DEBUG"
+    assert (config.prestart_db_attempts, config.prestart_db_delay_seconds) == (60, 1.0)
+
+
+def test_prestart_patience_comes_from_the_environment():
+    config = load({"PRESTART_DB_ATTEMPTS": "5", "PRESTART_DB_DELAY_SECONDS": "0.5"})
+    assert (config.prestart_db_attempts, config.prestart_db_delay_seconds) == (5, 0.5)
     assert "s3cret" not in repr(config)
 
 
@@ -50,6 +57,9 @@ def test_production_reads_everything():
         {"AUTH_CACHE_SECONDS": "soon"},
         {"AUTH_CACHE_SECONDS": "-1"},
         {"USER_SERVICE_READ_TIMEOUT": "fast"},
+        {"PRESTART_DB_ATTEMPTS": "0"},
+        {"PRESTART_DB_ATTEMPTS": "soon"},
+        {"PRESTART_DB_DELAY_SECONDS": "-1"},
         {"LOG_FORMAT": "xml"},
         {"APP_ENV": "staging"},
     ],

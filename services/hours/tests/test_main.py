@@ -138,18 +138,26 @@ def test_prestart_works_with_the_right_password(postgresql_server, password_role
 
 
 def test_prestart_retries_while_the_server_is_unreachable_then_fails():
+    """PRESTART_DB_ATTEMPTS tries, PRESTART_DB_DELAY_SECONDS apart, then one line that names the
+    target (never the password) and exit status 1, without a traceback."""
+    port = free_port()
     env = service_env(
-        f"postgresql://nobody@127.0.0.1:{free_port()}/x",
-        PRESTART_DB_ATTEMPTS="3",
-        PRESTART_DB_DELAY_SECONDS="0.1",
+        f"postgresql://nobody:{WRONG_PASSWORD}@127.0.0.1:{port}/x",
+        PRESTART_DB_ATTEMPTS="2",
+        PRESTART_DB_DELAY_SECONDS="0.01",
     )
     result = run_prestart(env)
-    assert result.returncode != 0
-    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert WRONG_PASSWORD not in result.stdout + result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]  # JSON lines only
     retries = [line for line in lines if line["msg"] == "database not reachable yet"]
-    assert [line["attempt"] for line in retries] == [1, 2]
+    assert [line["attempt"] for line in retries] == [1]
     assert "Connection refused" in retries[0]["reason"]
-    assert any(line["msg"] == "database not reachable, giving up" for line in lines)
+    (line,) = [line for line in lines if line["level"] == "ERROR"]
+    assert line["msg"].startswith("database not reachable after 2 attempts, giving up")
+    assert f"(host 127.0.0.1, port {port}, database x, user nobody)" in line["msg"]
+    assert "Connection refused" in line["msg"]
 
 
 def test_prestart_waits_while_the_server_does_not_accept_connections():

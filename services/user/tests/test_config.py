@@ -26,6 +26,8 @@ def env(monkeypatch):
         "JWT_SIGNING_KEY",
         "INTROSPECTION_CLIENT_SECRET",
         "ADMIN_USERNAME",
+        "PRESTART_DB_ATTEMPTS",
+        "PRESTART_DB_DELAY_SECONDS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -43,6 +45,7 @@ def test_development_defaults(env):
     assert settings.refresh_token_ttl_seconds == 1_209_600
     assert (settings.jwt_issuer, settings.jwt_audience) == ("timekeeper-users", "timekeeper")
     assert settings.log_format == "json"
+    assert (settings.prestart_db_attempts, settings.prestart_db_delay_seconds) == (60, 1.0)
 
 
 def test_reads_the_environment(env):
@@ -106,6 +109,26 @@ def test_empty_variables_count_as_unset(env):
     assert settings.admin_username is None
     assert settings.admin_password is None
     assert settings.introspection_client_secret is None
+
+
+def test_prestart_patience_comes_from_the_environment(env):
+    env(PRESTART_DB_ATTEMPTS="5", PRESTART_DB_DELAY_SECONDS="0.5")
+    settings = Settings()
+    assert (settings.prestart_db_attempts, settings.prestart_db_delay_seconds) == (5, 0.5)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"PRESTART_DB_ATTEMPTS": "0"},
+        {"PRESTART_DB_ATTEMPTS": "soon"},
+        {"PRESTART_DB_DELAY_SECONDS": "-1"},
+    ],
+)
+def test_prestart_patience_is_checked(env, values):
+    env(**values)
+    with pytest.raises(ValidationError):
+        Settings()
 
 
 def test_admin_variables_go_together(env):

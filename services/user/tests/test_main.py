@@ -106,12 +106,20 @@ def test_create_admin_prompts_for_the_password(service_env, empty_database_url, 
 
 
 def test_wait_for_database_retries_then_gives_up(settings):
-    nowhere = settings.model_copy(update={"database_url": "postgresql://postgres@127.0.0.1:1/users"})
+    """The database layer raises its own exception, with SQLAlchemy's last error as the cause;
+    the command line turns it into one log line and exit status 1 (test_prestart_database)."""
+    nowhere = settings.model_copy(update={"database_url": "postgresql://postgres:pw-4a1c@127.0.0.1:1/users"})
     engine = db.make_engine(nowhere)
     sleeps: list[float] = []
-    with pytest.raises(OperationalError):
+    with pytest.raises(db.DatabaseUnreachable) as raised:
         db.wait_for_database(engine, attempts=3, delay=0.5, sleep=sleeps.append)
     assert sleeps == [0.5, 0.5]
+    assert isinstance(raised.value.__cause__, OperationalError)
+    message = str(raised.value)
+    assert message.startswith("database not reachable after 3 attempts, giving up")
+    assert "host 127.0.0.1, port 1, database users, user postgres" in message
+    assert "\n" not in message
+    assert "pw-4a1c" not in message
 
 
 def test_wait_for_database_returns_once_it_answers(settings):
@@ -128,7 +136,7 @@ def test_wait_for_database_returns_once_it_answers(settings):
     import unittest.mock
 
     with unittest.mock.patch.object(db, "ping", flaky):
-        db.wait_for_database(engine, attempts=5, sleep=lambda _s: None)
+        db.wait_for_database(engine, attempts=5, delay=1.0, sleep=lambda _s: None)
     assert len(calls) == 3
 
 
@@ -146,3 +154,34 @@ def test_python_dash_m_runs_prestart(empty_database_url):
     assert result.returncode == 0, result.stderr
     assert '"msg": "database migrated"' in result.stderr
     assert "users" in tables(empty_database_url)
+
+
+@pytest.mark.parametrize(
+    ("env", "argv", "expected"),
+    [
+        ({}, [], (60, 1.0)),
+        ({"PRESTART_DB_ATTEMPTS": "7", "PRESTART_DB_DELAY_SECONDS": "0.25"}, [], (7, 0.25)),
+        ({"PRESTART_DB_ATTEMPTS": "7", "PRESTART_DB_DELAY_SECONDS": "0.25"}, ["--attempts", "2"], (2, 0.25)),
+    ],
+)
+def test_prestart_takes_its_patience_from_env_and_attempts_from_the_option(
+    service_env, monkeypatch, env, argv, expected
+):
+    for name in ("PRESTART_DB_ATTEMPTS", "PRESTART_DB_DELAY_SECONDS"):
+        service_env.delenv(name, raising=False)
+    for name, value in env.items():
+        service_env.setenv(name, value)
+    seen = []
+    monkeypatch.setattr(
+        db, "wait_for_database", lambda _engine, *, attempts, delay: seen.append((attempts, delay))
+    )
+    assert main(["prestart", *argv]) == 0
+    assert seen == [expected]
+
+
+@pytest.mark.parametrize("attempts", ["0", "-1", "many"])
+def test_prestart_refuses_a_useless_attempts_option(service_env, attempts, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["prestart", "--attempts", attempts])
+    assert raised.value.code == 2
+    assert "--attempts" in capsys.readouterr().err

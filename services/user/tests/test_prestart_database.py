@@ -26,13 +26,14 @@ def prestart_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "user_service", "prestart", *args]
 
 
-def service_env(database_url: str) -> dict[str, str]:
-    return {"DATABASE_URL": database_url, "APP_ENV": "test", "LOG_FORMAT": "json", "PATH": "/usr/bin:/bin"}
+def service_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {"DATABASE_URL": database_url, "APP_ENV": "test", "LOG_FORMAT": "json", "PATH": "/usr/bin:/bin"}
+    return {**env, **extra}
 
 
-def run_prestart(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_prestart(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        prestart_command(*args), env=service_env(database_url), capture_output=True, text=True,
+        prestart_command(*args), env=service_env(database_url, **env), capture_output=True, text=True,
         timeout=120, check=False,
     )  # fmt: skip
 
@@ -79,7 +80,7 @@ def _until_refused(server, role: str) -> None:
 
 
 def refused_at_once(database_url: str) -> dict:
-    """Run prestart with its default patience (30 attempts, 1 s apart): it must give up at once,
+    """Run prestart with its default patience (60 attempts, 1 s apart): it must give up at once,
     with one JSON error line, no traceback and no password. Returns that line."""
     started = time.monotonic()
     result = run_prestart(database_url)
@@ -128,13 +129,35 @@ def test_prestart_works_with_the_right_password(postgresql_server, password_role
 
 
 def test_prestart_retries_while_the_server_is_unreachable_then_fails():
-    result = run_prestart(f"postgresql://nobody@127.0.0.1:{free_port()}/x", "--attempts", "3")
-    assert result.returncode != 0
+    """PRESTART_DB_ATTEMPTS tries, PRESTART_DB_DELAY_SECONDS apart, then one line that names the
+    target (never the password) and exit status 1, without a traceback."""
+    port = free_port()
+    result = run_prestart(
+        f"postgresql://nobody:{WRONG_PASSWORD}@127.0.0.1:{port}/x",
+        PRESTART_DB_ATTEMPTS="2",
+        PRESTART_DB_DELAY_SECONDS="0.01",
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert WRONG_PASSWORD not in result.stdout + result.stderr
     lines = json_lines(result.stderr)
+    assert len(lines) == len(result.stderr.splitlines()), result.stderr  # JSON lines only
     retries = [line for line in lines if line["msg"] == "database not ready, retrying"]
-    assert [line["attempt"] for line in retries] == [1, 2]
+    assert [line["attempt"] for line in retries] == [1]
     assert "Connection refused" in retries[0]["error"]
-    assert any(line["msg"] == "database not reachable, giving up" for line in lines)
+    (line,) = [line for line in lines if line["level"] == "ERROR"]
+    assert line["msg"].startswith("prestart: database not reachable after 2 attempts, giving up")
+    assert f"(host 127.0.0.1, port {port}, database x, user nobody)" in line["msg"]
+    assert "Connection refused" in line["msg"]
+
+
+def test_prestart_attempts_option_overrides_the_environment():
+    result = run_prestart(
+        f"postgresql://nobody@127.0.0.1:{free_port()}/x", "--attempts", "3",
+        PRESTART_DB_ATTEMPTS="1", PRESTART_DB_DELAY_SECONDS="0.01",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "database not reachable after 3 attempts" in result.stderr
 
 
 def test_prestart_waits_while_the_server_does_not_accept_connections():
@@ -147,7 +170,8 @@ def test_prestart_waits_while_the_server_does_not_accept_connections():
             conf.write("\nhot_standby = off\n")
         cluster.start()
         process = subprocess.Popen(
-            prestart_command("--attempts", "120"), env=service_env(cluster.url()),
+            prestart_command(),
+            env=service_env(cluster.url(), PRESTART_DB_ATTEMPTS="300", PRESTART_DB_DELAY_SECONDS="0.1"),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:

@@ -4,8 +4,10 @@
 entrypoint): wait for the database with retries, apply the migrations, and create the
 first admin when ``ADMIN_USERNAME``, ``ADMIN_EMAIL`` and ``ADMIN_PASSWORD`` are set. It
 is idempotent, and replicas starting together take turns on an advisory lock. It waits
-only while the server cannot be reached or is starting: a server that refuses the role,
-the password or the database ends it at once, with one line saying so.
+only while the server cannot be reached or is starting, ``PRESTART_DB_ATTEMPTS`` times
+``PRESTART_DB_DELAY_SECONDS`` apart (``--attempts`` overrides the first): a server that
+refuses the role, the password or the database ends it at once, and one that stays
+unreachable ends it after the last attempt, each with one line saying so and exit status 1.
 
 ``create-admin`` makes (or promotes) an admin by hand; the password comes from
 ``ADMIN_PASSWORD`` or a prompt.
@@ -22,17 +24,22 @@ from collections.abc import Sequence
 from flask import Flask
 
 from user_service import create_app, db, services
+from user_service.config import PRESTART_DB_ATTEMPTS
 from user_service.errors import ServiceError
 
 logger = logging.getLogger("user_service.prestart")
 
 
-def prestart(app: Flask, *, attempts: int = 30, delay: float = 1.0) -> None:
+def prestart(app: Flask, *, attempts: int | None = None) -> None:
+    settings = app.config["SETTINGS"]
     engine = db.get_engine()
-    db.wait_for_database(engine, attempts=attempts, delay=delay)
+    db.wait_for_database(
+        engine,
+        attempts=settings.prestart_db_attempts if attempts is None else attempts,
+        delay=settings.prestart_db_delay_seconds,
+    )
     db.migrate(engine)
     logger.info("database migrated")
-    settings = app.config["SETTINGS"]
     if settings.admin_username:
         create_admin(
             username=settings.admin_username,
@@ -48,11 +55,25 @@ def create_admin(*, username: str, email: str, password: str) -> None:
     logger.info("admin created" if created else "admin present", extra={"username": user.username})
 
 
+def _attempts(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m user_service", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     pre = commands.add_parser("prestart", help="wait for the database, migrate, seed the admin from env")
-    pre.add_argument("--attempts", type=int, default=30, help="connection attempts (1 s apart)")
+    pre.add_argument(
+        "--attempts",
+        type=_attempts,
+        help=f"connection attempts before giving up (default: PRESTART_DB_ATTEMPTS, else {PRESTART_DB_ATTEMPTS})",
+    )
     admin = commands.add_parser("create-admin", help="create an admin, or promote an existing user")
     admin.add_argument("--username", required=True)
     admin.add_argument("--email", required=True)
@@ -70,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ServiceError as exc:
             logger.error("%s: %s", args.command, exc.detail, extra={"errors": exc.errors})
             return 1
-        except db.DatabaseRefused as exc:
+        except db.DatabaseWaitFailed as exc:
             logger.error("%s: %s", args.command, exc)
             return 1
     return 0

@@ -15,6 +15,13 @@ DEV_DATABASE_URL = "postgresql://users:users@localhost:5432/users"
 DEV_JWT_SIGNING_KEY = "dev-only-signing-key-change-me-0123456789"
 DEV_INTROSPECTION_CLIENT_SECRET = "dev-introspection-secret"  # noqa: S105 - refused (set it in production)
 MIN_SIGNING_KEY_BYTES = 32
+#: prestart's patience with a database it cannot reach (the hours service has the same): a
+#: minute covers a Postgres that is still starting, recovering or being restarted next to us
+#: (Compose, a rolling deploy) even on a slow machine. It costs nothing on a misconfiguration,
+#: since a server that refuses the role, the password or the database ends prestart at once;
+#: an outage longer than that is for the orchestrator's restart policy, not for prestart.
+PRESTART_DB_ATTEMPTS = 60
+PRESTART_DB_DELAY_SECONDS = 1.0
 #: marks of a placeholder (as in .env.example): a secret holding one is refused in production
 PLACEHOLDER_MARKS = ("dev-only", "change-me", "changeme", "changethis")
 
@@ -45,6 +52,9 @@ class Settings(BaseSettings):
 
     introspection_client_id: str = Field(default="hours", min_length=1)
     introspection_client_secret: SecretStr | None = SecretStr(DEV_INTROSPECTION_CLIENT_SECRET)
+
+    prestart_db_attempts: int = Field(default=PRESTART_DB_ATTEMPTS, ge=1)
+    prestart_db_delay_seconds: float = Field(default=PRESTART_DB_DELAY_SECONDS, ge=0)
 
     admin_username: str | None = None
     admin_email: str | None = None

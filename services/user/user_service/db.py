@@ -82,8 +82,22 @@ REFUSED_MESSAGES = re.compile(
 )
 
 
-class DatabaseRefused(Exception):
+class DatabaseWaitFailed(Exception):
+    """Prestart cannot go on: the message says why in one line, with the target (no password)."""
+
+
+class DatabaseRefused(DatabaseWaitFailed):
     """The database server answers, and refuses this connection: waiting cannot change that."""
+
+
+class DatabaseUnreachable(DatabaseWaitFailed):
+    """The database could not be reached (or was still starting) on any of the attempts."""
+
+
+def _one_line(error: BaseException | None) -> str:
+    """psycopg's message on one line, less libpq's "connection to server at ..., port ...
+    failed: " (the target is said with the rest of it)."""
+    return " ".join(str(error).split()).rsplit(" failed: ", 1)[-1]
 
 
 def refusal(error: BaseException | None) -> str | None:
@@ -92,20 +106,21 @@ def refusal(error: BaseException | None) -> str | None:
     database system is starting up", too many clients, anything not recognised)."""
     if not isinstance(error, psycopg.Error):
         return None
-    message = " ".join(str(error).split())
     if error.sqlstate:
         refused = error.sqlstate.startswith("28") or error.sqlstate == "3D000"
     else:  # needs_password: the server asked for a password and none was given
+        message = " ".join(str(error).split())
         refused = bool(error.pgconn and error.pgconn.needs_password) or bool(REFUSED_MESSAGES.search(message))
-    # libpq's "connection to server at ..., port ... failed: " is said below with the rest of the target
-    return message.rsplit(" failed: ", 1)[-1] if refused else None
+    return _one_line(error) if refused else None
 
 
 def wait_for_database(
-    engine: Engine, *, attempts: int = 30, delay: float = 1.0, sleep: Callable[[float], None] = time.sleep
+    engine: Engine, *, attempts: int, delay: float, sleep: Callable[[float], None] = time.sleep
 ) -> None:
     """Connect, retrying while the server cannot be reached or is starting. Raises
-    :class:`DatabaseRefused` at once when it refuses us, the last error after ``attempts``."""
+    :class:`DatabaseRefused` at once when it refuses us, :class:`DatabaseUnreachable` after
+    ``attempts`` (both from SQLAlchemy's last ``OperationalError``); the command line turns
+    either into one log line and exit status 1."""
     url = engine.url
     target = f"host {url.host}, port {url.port or 5432}, database {url.database}, user {url.username}"
     for attempt in range(1, attempts + 1):
@@ -118,11 +133,10 @@ def wait_for_database(
                     "retrying cannot fix that, check DATABASE_URL"
                 ) from exc
             if attempt == attempts:
-                logger.error(
-                    "database not reachable, giving up",
-                    extra={"attempts": attempts, "target": target, "error": str(exc.orig)},
-                )
-                raise
+                raise DatabaseUnreachable(
+                    f"database not reachable after {attempts} attempts, giving up ({target}): "
+                    f"{_one_line(exc.orig)}"
+                ) from exc
             logger.warning(
                 "database not ready, retrying",
                 extra={"attempt": attempt, "attempts": attempts, "error": str(exc.orig)},
