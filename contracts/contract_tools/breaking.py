@@ -12,7 +12,9 @@ the new one. For OpenAPI documents:
 - in responses: a field removed or made optional, a type widened or changed (``null``
   included), new enum values, a format changed, a new field where the old schema said
   ``additionalProperties: false``;
-- an operation that now needs credentials.
+- an operation that now needs credentials;
+- an operation whose ``operationId`` changed or was removed: generated clients name their
+  methods after it (adding one where there was none is not breaking).
 
 Warnings, printed but not failing: tighter request bounds (length, range, items), a new or
 changed request pattern or format, a response format no longer promised. They can refuse
@@ -420,6 +422,7 @@ def _compare_operation(
 ) -> None:
     old_doc, new_doc = diff.old_doc, diff.new_doc
     where = f"{method.upper()} {old_path}"
+    _compare_operation_id(diff, where, old_op, new_op)
     if not _requires_credentials(_security(old_doc, old_op)) and _requires_credentials(
         _security(new_doc, new_op)
     ):
@@ -471,6 +474,20 @@ def _compare_operation(
                 diff.add(f"{at} {media}", "response media type removed")
             elif "schema" in content and "schema" in new_content:
                 diff.compare(content["schema"], new_content["schema"], f"{at} {media}", "response")
+
+
+def _compare_operation_id(
+    diff: _SchemaDiff, where: str, old_op: dict[str, Any], new_op: dict[str, Any]
+) -> None:
+    """A generated client's method is named after the operationId: renaming or dropping one
+    breaks every caller of that method, though no request or answer changed."""
+    old_id, new_id = old_op.get("operationId"), new_op.get("operationId")
+    if old_id is None or old_id == new_id:
+        return
+    if new_id is None:
+        diff.add(where, f"operationId {old_id} removed")
+    else:
+        diff.add(where, f"operationId changed from {old_id} to {new_id}")
 
 
 def _content(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

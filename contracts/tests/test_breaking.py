@@ -185,6 +185,68 @@ def test_removed_operation() -> None:
     assert changes(spec(), new) == ["DELETE /items/{item_id}: operation removed"]
 
 
+# -- operationIds: the names generated clients give their methods ------------------------------
+OPERATION_IDS = {
+    ("/items", "get"): "items_list",
+    ("/items", "post"): "items_create",
+    ("/items/{item_id}", "delete"): "items_destroy",
+}
+
+
+def with_ids(doc: dict[str, Any]) -> dict[str, Any]:
+    for (path, method), operation_id in OPERATION_IDS.items():
+        doc["paths"][path][method]["operationId"] = operation_id
+    return doc
+
+
+def test_unchanged_operation_ids_are_not_breaking() -> None:
+    new = with_ids(spec())
+    item = new["paths"].pop("/items/{item_id}")  # the same operation under a renamed parameter
+    item["parameters"][0]["name"] = "id"
+    new["paths"]["/items/{id}"] = item
+    assert changes(with_ids(spec()), new) == []
+
+
+def test_adding_an_operation_id_is_not_breaking() -> None:
+    new = spec()
+    new["paths"]["/items"]["get"]["operationId"] = "items_list"
+    assert changes(spec(), new) == []
+    assert changes(spec(), with_ids(spec())) == []
+
+
+def test_changed_operation_id() -> None:
+    new = with_ids(spec())
+    new["paths"]["/items"]["get"]["operationId"] = "list_items"
+    assert changes(with_ids(spec()), new) == ["GET /items: operationId changed from items_list to list_items"]
+    assert [c.level for c in compare_openapi(with_ids(spec()), new)] == ["error"]
+
+
+def test_removed_operation_id() -> None:
+    new = with_ids(spec())
+    del new["paths"]["/items/{item_id}"]["delete"]["operationId"]
+    assert changes(with_ids(spec()), new) == ["DELETE /items/{item_id}: operationId items_destroy removed"]
+
+
+def test_operation_ids_swapped_between_operations_are_two_changes() -> None:
+    new = with_ids(spec())
+    items = new["paths"]["/items"]
+    items["get"]["operationId"], items["post"]["operationId"] = "items_create", "items_list"
+    assert changes(with_ids(spec()), new) == [
+        "GET /items: operationId changed from items_list to items_create",
+        "POST /items: operationId changed from items_create to items_list",
+    ]
+
+
+def test_a_removed_operation_or_path_is_reported_once_not_also_as_a_lost_operation_id() -> None:
+    new = with_ids(spec())
+    del new["paths"]["/items/{item_id}"]["delete"]
+    new["paths"]["/items/{item_id}"]["get"] = {"operationId": "items_destroy", "responses": {}}
+    assert changes(with_ids(spec()), new) == ["DELETE /items/{item_id}: operation removed"]
+    new = with_ids(spec())
+    del new["paths"]["/items"]
+    assert changes(with_ids(spec()), new) == ["/items: path removed"]
+
+
 def test_operation_now_needing_credentials() -> None:
     new = spec()
     new["paths"]["/items"]["get"]["security"] = [{"bearer": []}]
@@ -434,6 +496,22 @@ def test_command_fails_on_a_breaking_commit_and_names_it(
     )
     assert breaking.main([]) == 0
     assert "accepted  api.openapi.json: /items: path removed" in capsys.readouterr().out
+
+
+def test_command_fails_on_a_renamed_operation_id_until_it_is_accepted(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit(repo, with_ids(spec()))  # adding operationIds passes
+    assert breaking.main([]) == 0
+    new = with_ids(spec())
+    new["paths"]["/items"]["post"]["operationId"] = "items_add"
+    commit(repo, new)
+    line = "api.openapi.json: POST /items: operationId changed from items_create to items_add"
+    assert breaking.main([]) == 1
+    assert f"BREAKING  {line}" in capsys.readouterr().out
+    (repo / "accepted-breaking.txt").write_text(f"# every generated client is rebuilt with it\n{line}\n")
+    assert breaking.main([]) == 0
+    assert f"accepted  {line}" in capsys.readouterr().out
 
 
 def test_command_passes_on_warnings(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
