@@ -3,7 +3,8 @@
 :class:`IntrospectionStub` is a small threaded HTTP server on a free loopback port. It
 answers ``POST /internal/v1/introspect`` (HTTP Basic service credentials, form field
 ``token``) with the :class:`Answer` a test set for that token, ``{"active": false}`` for
-any other, and ``GET /api/users/health/live`` with 200. It records every request it gets
+any other, 401 ``invalid_client`` with ``WWW-Authenticate`` to other credentials, and
+``GET /api/users/health/live`` with 200. It records every request it gets
 (:attr:`IntrospectionStub.calls`).
 
 Every answer is checked against contracts/introspection.schema.json when a test sets it:
@@ -208,8 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
         stub.calls.append(call)
         if self.path != INTROSPECT_PATH:
             self._send(404, b'{"detail": "not found"}')
-        elif not call.authorized:
-            self._send(401, b'{"error": "invalid_client"}')
+        elif not call.authorized:  # as the user service answers (RFC 6749 section 5.2)
+            self._send(401, b'{"error": "invalid_client"}', {"WWW-Authenticate": 'Basic realm="timekeeper"'})
         else:
             answer = stub.answer_for(call.token)
             self._send(answer.status, answer.raw)
@@ -218,9 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
         authorized = self.headers.get("Authorization") == self.server.stub.authorization
         return Call(self.command, self.path, dict(self.headers), form, authorized)
 
-    def _send(self, status: int, body: bytes) -> None:
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
