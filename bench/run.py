@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+from timekeeper_dev.accounts import Account
 
 from bench import load, machine, profile, report, seed
 
@@ -78,7 +79,7 @@ def log(message: str) -> None:
 
 
 class Bench:
-    def __init__(self, stack, user: seed.BenchUser, seconds: float, warmup: float, rounds: int) -> None:
+    def __init__(self, stack, user: Account, seconds: float, warmup: float, rounds: int) -> None:
         self.stack = stack
         self.user = user
         self.seconds = seconds

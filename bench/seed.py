@@ -9,50 +9,29 @@ all in the past).
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import requests
+from timekeeper_dev import accounts
+from timekeeper_dev.accounts import Account
 
 ENTRIES = 10_000
 PROJECTS = ("Website relaunch", "Internal", "Support")
 TAGS = (["frontend"], ["meeting", "internal"], [], ["review", "client-a", "urgent"])
 
 
-@dataclass(frozen=True)
-class BenchUser:
-    id: str
-    username: str
-    password: str
+def register(gateway: str) -> Account:
+    """The bench's user, registered through the gateway (as a client would)."""
+    return accounts.register(gateway, "bench")
 
 
-def register(gateway: str) -> BenchUser:
-    username = f"bench-{secrets.token_hex(4)}"
-    password = secrets.token_urlsafe(18)
-    response = requests.post(
-        f"{gateway}/api/users/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": password},
-        timeout=10,
-    )
-    response.raise_for_status()
-    user = BenchUser(id=str(response.json()["id"]), username=username, password=password)
-    return user
-
-
-def access_token(user_service: str, user: BenchUser) -> str:
+def access_token(user_service: str, user: Account) -> str:
     """A fresh access token, straight from the user service (the gateway rate-limits /token)."""
-    response = requests.post(
-        f"{user_service}/api/users/v1/token",
-        data={"grant_type": "password", "username": user.username, "password": user.password},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()["access_token"]
+    return accounts.login(user_service, user.username, user.password)["access_token"]
 
 
-def seed_entries(*, gateway: str, database_url: str, user: BenchUser, token: str) -> int:
+def seed_entries(*, gateway: str, database_url: str, user: Account, token: str) -> int:
     headers = {"Authorization": f"Bearer {token}"}
     project_ids: list[int | None] = [None]
     for name in PROJECTS:
