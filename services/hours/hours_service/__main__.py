@@ -7,6 +7,9 @@ refuses the role, the password or the database ends it at once, and one that sta
 ends it after the last attempt, each with one line saying so and exit status 1. Anything else
 is handed to Django, so
 ``python -m hours_service spectacular --format openapi-json`` prints the OpenAPI document.
+
+A wrong configuration value ends any command before it starts, with one line
+(``hours_service: configuration error: ...``, every wrong variable named) and exit status 2.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import sys
 import time
 
 import psycopg
+
+from hours_service.config import ConfigError, report_and_exit
 
 PRESTART_LOCK_ID = 0x686F757273  # "hours"
 
@@ -90,8 +95,10 @@ def wait_for_database(*, attempts: int, delay: float) -> None:
                     f"database not reachable after {attempts} attempts, giving up ({target}): "
                     f"{_one_line(exc.__cause__ or exc)}"
                 ) from exc
-            logger.info(
-                "database not reachable yet", extra={"attempt": attempt, "of": attempts, "reason": str(exc)}
+            # the same line, fields and level as the user service's
+            logger.warning(
+                "database not reachable yet, retrying",
+                extra={"attempt": attempt, "attempts": attempts, "reason": _one_line(exc.__cause__ or exc)},
             )
             time.sleep(delay)
         else:
@@ -127,6 +134,13 @@ def prestart() -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hours_service.settings")
+    try:  # Django's settings load the configuration: a wrong value is one line and status 2
+        _run(argv)
+    except ConfigError as error:
+        report_and_exit(error)
+
+
+def _run(argv: list[str]) -> None:
     if argv[1:2] == ["prestart"]:
         import django
 

@@ -3,20 +3,27 @@
 Binds ``0.0.0.0:${PORT:-8000}``, runs ``WEB_CONCURRENCY`` workers with threads (a request
 may wait on the user service), and leaves access logging to the application's middleware
 (one JSON line per request); gunicorn's own messages are JSON too.
+
+The configuration is checked here, in the master, before any worker starts: a wrong value
+ends gunicorn with one line and exit status 2. (In a worker it could not: gunicorn starts a
+new worker whenever one exits with any status but 3 or 4.)
 """
 
-import os as _os
-
+from hours_service.config import ConfigError as _ConfigError
 from hours_service.config import load as _load_config
+from hours_service.config import report_and_exit as _report_and_exit
 from hours_service.observability import logging_config as _logging_config
 
 # gunicorn reads every public module-level name as a setting: helpers stay private.
-_config = _load_config()
+try:
+    _config = _load_config()
+except _ConfigError as _error:
+    _report_and_exit(_error)
 
-bind = f"0.0.0.0:{int(_os.environ.get('PORT', '8000'))}"
-workers = int(_os.environ.get("WEB_CONCURRENCY", "2"))
+bind = f"0.0.0.0:{_config.port}"
+workers = _config.web_concurrency
 worker_class = "gthread"
-threads = int(_os.environ.get("GUNICORN_THREADS", "4"))
+threads = _config.gunicorn_threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

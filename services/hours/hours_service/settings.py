@@ -5,7 +5,7 @@ from __future__ import annotations
 from hours_service import config
 from hours_service.observability import logging_config
 
-CONFIG = config.load()
+CONFIG = config.load()  # a ConfigError here: the entry points make it one line and status 2
 
 APP_ENV = CONFIG.app_env
 SECRET_KEY = CONFIG.secret_key

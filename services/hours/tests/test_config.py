@@ -21,6 +21,7 @@ def test_development_defaults():
     assert (config.user_service_connect_timeout, config.user_service_read_timeout) == (1.0, 2.0)
     assert (config.log_level, config.log_format) == ("INFO", "json")
     assert (config.prestart_db_attempts, config.prestart_db_delay_seconds) == (60, 1.0)
+    assert (config.port, config.web_concurrency, config.gunicorn_threads) == (8000, 2, 4)
 
 
 def test_production_reads_everything():
@@ -41,29 +42,65 @@ def test_prestart_patience_comes_from_the_environment():
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "problem"),
     [
-        {"DJANGO_SECRET_KEY": ""},
-        {"DJANGO_SECRET_KEY": DEV_SECRET_KEY},
-        {"DJANGO_SECRET_KEY": "short"},
-        {"INTROSPECTION_CLIENT_SECRET": ""},
-        {"INTROSPECTION_CLIENT_SECRET": DEV_INTROSPECTION_CLIENT_SECRET},
-        {"INTROSPECTION_CLIENT_SECRET": "dev-only-introspection-secret"},
-        {"DJANGO_SECRET_KEY": "change-me-to-a-long-random-secret-of-32-characters-or-more"},
-        {"DATABASE_URL": ""},
-        {"DATABASE_URL": "mysql://db/hours"},
-        {"DATABASE_URL": "postgresql://db"},
-        {"USER_SERVICE_URL": ""},
-        {"AUTH_CACHE_SECONDS": "soon"},
-        {"AUTH_CACHE_SECONDS": "-1"},
-        {"USER_SERVICE_READ_TIMEOUT": "fast"},
-        {"PRESTART_DB_ATTEMPTS": "0"},
-        {"PRESTART_DB_ATTEMPTS": "soon"},
-        {"PRESTART_DB_DELAY_SECONDS": "-1"},
-        {"LOG_FORMAT": "xml"},
-        {"APP_ENV": "staging"},
+        ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY must be set to a real secret"),
+        ({"DJANGO_SECRET_KEY": DEV_SECRET_KEY}, "DJANGO_SECRET_KEY must be set to a real secret"),
+        ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be at least 32 characters"),
+        ({"INTROSPECTION_CLIENT_SECRET": ""}, "INTROSPECTION_CLIENT_SECRET must be set to a real secret"),
+        ({"INTROSPECTION_CLIENT_SECRET": DEV_INTROSPECTION_CLIENT_SECRET}, "INTROSPECTION_CLIENT_SECRET must be set"),
+        ({"INTROSPECTION_CLIENT_SECRET": "dev-only-introspection-secret"}, "INTROSPECTION_CLIENT_SECRET must be set"),
+        ({"DJANGO_SECRET_KEY": "change-me-to-a-long-random-secret-of-32-characters-or-more"}, "DJANGO_SECRET_KEY must be set"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL must be set when APP_ENV=production"),
+        ({"DATABASE_URL": "mysql://db/hours"}, "DATABASE_URL must be a postgresql:// URL, not mysql://"),
+        ({"DATABASE_URL": "db/hours"}, "DATABASE_URL must be a postgresql:// URL"),
+        ({"DATABASE_URL": "postgresql://db"}, "DATABASE_URL names no database"),
+        ({"DATABASE_URL": "postgresql://hours@db:port/hours"}, "DATABASE_URL is not a valid URL"),
+        ({"USER_SERVICE_URL": ""}, "USER_SERVICE_URL must be set when APP_ENV=production"),
+        ({"USER_SERVICE_URL": "user:8000"}, "USER_SERVICE_URL must be an http:// or https:// URL"),
+        ({"INTROSPECTION_CLIENT_ID": ""}, "INTROSPECTION_CLIENT_ID must be set when APP_ENV=production"),
+        ({"AUTH_CACHE_SECONDS": "soon"}, "AUTH_CACHE_SECONDS must be a whole number, not 'soon'"),
+        ({"AUTH_CACHE_SECONDS": "-1"}, "AUTH_CACHE_SECONDS must be at least 0, not '-1'"),
+        ({"USER_SERVICE_READ_TIMEOUT": "fast"}, "USER_SERVICE_READ_TIMEOUT must be a number, not 'fast'"),
+        ({"PRESTART_DB_ATTEMPTS": "0"}, "PRESTART_DB_ATTEMPTS must be at least 1, not '0'"),
+        ({"PRESTART_DB_ATTEMPTS": "soon"}, "PRESTART_DB_ATTEMPTS must be a whole number, not 'soon'"),
+        ({"PRESTART_DB_DELAY_SECONDS": "-1"}, "PRESTART_DB_DELAY_SECONDS must be at least 0, not '-1'"),
+        ({"PORT": "http"}, "PORT must be a whole number, not 'http'"),
+        ({"PORT": "70000"}, "PORT must be at most 65535, not '70000'"),
+        ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be at least 1, not '0'"),
+        ({"GUNICORN_THREADS": "many"}, "GUNICORN_THREADS must be a whole number, not 'many'"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, console, not 'xml'"),
+        ({"APP_ENV": "staging"}, "APP_ENV must be one of development, test, production, not 'staging'"),
     ],
-)
-def test_production_refuses(changes):
-    with pytest.raises(ConfigError):
+)  # fmt: skip
+def test_production_refuses(changes, problem):
+    with pytest.raises(ConfigError) as raised:
         load(PRODUCTION | changes)
+    assert isinstance(raised.value, ValueError)
+    (said,) = raised.value.problems
+    assert said.startswith(problem)
+    assert str(raised.value) == said
+
+
+def test_every_problem_is_named_at_once():
+    with pytest.raises(ConfigError) as raised:
+        load({"APP_ENV": "prod", "PRESTART_DB_ATTEMPTS": "0", "AUTH_CACHE_SECONDS": "soon", "PORT": "x"})
+    named = [problem.split()[0] for problem in raised.value.problems]
+    assert named == ["APP_ENV", "AUTH_CACHE_SECONDS", "PRESTART_DB_ATTEMPTS", "PORT"]
+    assert str(raised.value) == "; ".join(raised.value.problems)
+
+
+def test_a_secret_is_never_quoted():
+    secret = "hunter2-hunter2"
+    with pytest.raises(ConfigError) as raised:
+        load(
+            PRODUCTION
+            | {
+                "DJANGO_SECRET_KEY": secret,
+                "INTROSPECTION_CLIENT_SECRET": f"change-me-{secret}",
+                "DATABASE_URL": f"mysql://hours:{secret}@db/hours",
+                "USER_SERVICE_URL": f"user:{secret}@user:8000",
+            }
+        )
+    assert len(raised.value.problems) == 4
+    assert secret not in str(raised.value)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
-from user_service.config import DEV_JWT_SIGNING_KEY, Settings
+from user_service.config import DEV_JWT_SIGNING_KEY, ConfigError, Settings, load
 
 STRONG_KEY = "k" * 32
 PRODUCTION = {
@@ -28,6 +27,8 @@ def env(monkeypatch):
         "ADMIN_USERNAME",
         "PRESTART_DB_ATTEMPTS",
         "PRESTART_DB_DELAY_SECONDS",
+        "PORT",
+        "WEB_CONCURRENCY",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -46,6 +47,7 @@ def test_development_defaults(env):
     assert (settings.jwt_issuer, settings.jwt_audience) == ("timekeeper-users", "timekeeper")
     assert settings.log_format == "json"
     assert (settings.prestart_db_attempts, settings.prestart_db_delay_seconds) == (60, 1.0)
+    assert (settings.port, settings.web_concurrency) == (8000, 2)
 
 
 def test_reads_the_environment(env):
@@ -67,40 +69,89 @@ def test_env_example_placeholders_are_refused_in_production(env):
         line.split("=", 1) for line in example.read_text().splitlines() if line and not line.startswith("#")
     )
     env(**{**values, "APP_ENV": "production"})
-    with pytest.raises(ValidationError, match=r"JWT_SIGNING_KEY.*INTROSPECTION_CLIENT_SECRET"):
-        Settings()
+    with pytest.raises(ConfigError, match=r"JWT_SIGNING_KEY.*INTROSPECTION_CLIENT_SECRET"):
+        load()
 
 
 def test_production_with_real_secrets_starts(env):
     env(**PRODUCTION)
-    Settings()
+    load()
 
 
 @pytest.mark.parametrize(
-    ("change", "complaint"),
+    ("change", "problem"),
     [
-        ({"JWT_SIGNING_KEY": None}, "JWT_SIGNING_KEY"),
-        ({"JWT_SIGNING_KEY": DEV_JWT_SIGNING_KEY}, "JWT_SIGNING_KEY"),
-        ({"JWT_SIGNING_KEY": "k" * 31}, "JWT_SIGNING_KEY"),
-        ({"INTROSPECTION_CLIENT_SECRET": None}, "INTROSPECTION_CLIENT_SECRET"),
-        ({"INTROSPECTION_CLIENT_SECRET": ""}, "INTROSPECTION_CLIENT_SECRET"),
-        ({"INTROSPECTION_CLIENT_SECRET": "dev-introspection-secret"}, "INTROSPECTION_CLIENT_SECRET"),
-        ({"INTROSPECTION_CLIENT_SECRET": "change-me"}, "INTROSPECTION_CLIENT_SECRET"),
-        ({"JWT_SIGNING_KEY": "change-me-to-a-long-random-secret-of-32-bytes-or-more"}, "JWT_SIGNING_KEY"),
-        ({"DATABASE_URL": None}, "DATABASE_URL"),
+        ({"JWT_SIGNING_KEY": None}, "JWT_SIGNING_KEY must be set to a real secret (no placeholder) when APP_ENV=production"),
+        ({"JWT_SIGNING_KEY": DEV_JWT_SIGNING_KEY}, "JWT_SIGNING_KEY must be set to a real secret"),
+        ({"JWT_SIGNING_KEY": "k" * 31}, "JWT_SIGNING_KEY must be at least 32 bytes when APP_ENV=production"),
+        ({"INTROSPECTION_CLIENT_SECRET": None}, "INTROSPECTION_CLIENT_SECRET must be set to a real secret"),
+        ({"INTROSPECTION_CLIENT_SECRET": ""}, "INTROSPECTION_CLIENT_SECRET must be set to a real secret"),
+        ({"INTROSPECTION_CLIENT_SECRET": "dev-introspection-secret"}, "INTROSPECTION_CLIENT_SECRET must be set"),
+        ({"INTROSPECTION_CLIENT_SECRET": "change-me"}, "INTROSPECTION_CLIENT_SECRET must be set"),
+        ({"JWT_SIGNING_KEY": "change-me-to-a-long-random-secret-of-32-bytes-or-more"}, "JWT_SIGNING_KEY must be set"),
+        ({"DATABASE_URL": None}, "DATABASE_URL must be set when APP_ENV=production"),
+        ({"DATABASE_URL": "mysql://db/users"}, "DATABASE_URL must be a postgresql:// URL, not mysql://"),
+        ({"DATABASE_URL": "db/users"}, "DATABASE_URL must be a postgresql:// URL"),
+        ({"DATABASE_URL": "postgresql://db"}, "DATABASE_URL names no database"),
+        ({"DATABASE_URL": "postgresql://users@db:port/users"}, "DATABASE_URL is not a valid URL"),
+        ({"ACCESS_TOKEN_TTL_SECONDS": "soon"}, "ACCESS_TOKEN_TTL_SECONDS must be a whole number, not 'soon'"),
+        ({"ACCESS_TOKEN_TTL_SECONDS": "0"}, "ACCESS_TOKEN_TTL_SECONDS must be greater than 0, not '0'"),
+        ({"INTROSPECTION_CLIENT_ID": ""}, "INTROSPECTION_CLIENT_ID must not be empty"),
+        ({"PORT": "http"}, "PORT must be a whole number, not 'http'"),
+        ({"PORT": "70000"}, "PORT must be at most 65535, not '70000'"),
+        ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be at least 1, not '0'"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, console, not 'xml'"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'loud'"),
+        ({"APP_ENV": "staging"}, "APP_ENV must be one of development, test, production, not 'staging'"),
     ],
-)
-def test_production_refuses_dev_defaults(env, change, complaint):
+)  # fmt: skip
+def test_production_refuses(env, change, problem):
     env(**{k: v for k, v in {**PRODUCTION, **change}.items() if v is not None})
-    with pytest.raises(ValidationError, match=complaint):
-        Settings()
+    with pytest.raises(ConfigError) as raised:
+        load()
+    assert isinstance(raised.value, ValueError)
+    (said,) = raised.value.problems
+    assert said.startswith(problem)
+    assert str(raised.value) == said
 
 
 @pytest.mark.parametrize("value", ["nonsense", "prod"])
 def test_unknown_app_env_is_refused(env, value):
     env(APP_ENV=value)
-    with pytest.raises(ValidationError):
-        Settings()
+    with pytest.raises(
+        ConfigError, match=f"APP_ENV must be one of development, test, production, not '{value}'"
+    ):
+        load()
+
+
+def test_every_problem_is_named_at_once(env):
+    env(APP_ENV="prod", PRESTART_DB_ATTEMPTS="0", ACCESS_TOKEN_TTL_SECONDS="soon", PORT="x")
+    with pytest.raises(ConfigError) as raised:
+        load()
+    named = sorted(problem.split()[0] for problem in raised.value.problems)
+    assert named == ["ACCESS_TOKEN_TTL_SECONDS", "APP_ENV", "PORT", "PRESTART_DB_ATTEMPTS"]
+    assert str(raised.value) == "; ".join(raised.value.problems)
+
+
+def test_the_checks_across_variables_are_named_at_once(env):
+    env(APP_ENV="production", JWT_SIGNING_KEY="short", ADMIN_USERNAME="root")
+    with pytest.raises(ConfigError) as raised:
+        load()
+    named = [problem.split()[0] for problem in raised.value.problems]
+    assert named == ["JWT_SIGNING_KEY", "INTROSPECTION_CLIENT_SECRET", "DATABASE_URL", "ADMIN_USERNAME,"]
+
+
+def test_a_secret_is_never_quoted(env):
+    secret = "hunter2-hunter2"
+    env(**{**PRODUCTION, "JWT_SIGNING_KEY": secret, "INTROSPECTION_CLIENT_SECRET": f"change-me-{secret}"})
+    with pytest.raises(ConfigError) as raised:
+        load()
+    assert len(raised.value.problems) == 2
+    env(DATABASE_URL=f"mysql://users:{secret}@db/users")
+    with pytest.raises(ConfigError) as raised:
+        load()
+    assert secret not in str(raised.value)
+    assert raised.value.__cause__ is None  # not even in a traceback: pydantic's error quotes input
 
 
 def test_empty_variables_count_as_unset(env):
@@ -127,14 +178,14 @@ def test_prestart_patience_comes_from_the_environment(env):
 )
 def test_prestart_patience_is_checked(env, values):
     env(**values)
-    with pytest.raises(ValidationError):
-        Settings()
+    with pytest.raises(ConfigError, match=next(iter(values))):
+        load()
 
 
 def test_admin_variables_go_together(env):
     env(ADMIN_USERNAME="root")
-    with pytest.raises(ValidationError, match="ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD"):
-        Settings()
+    with pytest.raises(ConfigError, match="ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD"):
+        load()
 
 
 @pytest.mark.parametrize(
@@ -153,5 +204,5 @@ def test_create_app_refuses_production_defaults(env):
     from user_service import create_app
 
     env(APP_ENV="production")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError, match="JWT_SIGNING_KEY"):
         create_app()

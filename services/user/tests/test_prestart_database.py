@@ -87,7 +87,7 @@ def refused_at_once(database_url: str) -> dict:
     elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stderr
     assert elapsed < 15, f"prestart took {elapsed:.1f} s: it retried"
-    assert "database not ready, retrying" not in result.stderr
+    assert RETRY_LINE not in result.stderr
     assert "Traceback" not in result.stderr
     (line,) = [line for line in json_lines(result.stderr) if line["level"] == "ERROR"]
     assert line["msg"].startswith("prestart: the database refuses the connection")
@@ -128,6 +128,21 @@ def test_prestart_works_with_the_right_password(postgresql_server, password_role
     assert RIGHT_PASSWORD not in result.stderr
 
 
+RETRY_LINE = "database not reachable yet, retrying"
+
+
+def assert_retry_line(line: dict, *, attempt: int, attempts: int) -> None:
+    """The retry line, word for word and field for field the hours service's
+    (its tests/test_main.py checks the same)."""
+    assert sorted(line) == ["attempt", "attempts", "level", "logger", "msg", "reason", "request_id", "ts"]
+    assert line["msg"] == RETRY_LINE
+    assert (line["level"], line["logger"], line["request_id"]) == ("WARNING", "user_service.prestart", None)
+    assert (line["attempt"], line["attempts"]) == (attempt, attempts)
+    assert "Connection refused" in line["reason"]
+    assert "\n" not in line["reason"]
+    assert "connection to server at" not in line["reason"]  # libpq's preamble is cut, as in the give-up line
+
+
 def test_prestart_retries_while_the_server_is_unreachable_then_fails():
     """PRESTART_DB_ATTEMPTS tries, PRESTART_DB_DELAY_SECONDS apart, then one line that names the
     target (never the password) and exit status 1, without a traceback."""
@@ -142,9 +157,8 @@ def test_prestart_retries_while_the_server_is_unreachable_then_fails():
     assert WRONG_PASSWORD not in result.stdout + result.stderr
     lines = json_lines(result.stderr)
     assert len(lines) == len(result.stderr.splitlines()), result.stderr  # JSON lines only
-    retries = [line for line in lines if line["msg"] == "database not ready, retrying"]
-    assert [line["attempt"] for line in retries] == [1]
-    assert "Connection refused" in retries[0]["error"]
+    (retry,) = [line for line in lines if line["msg"] == RETRY_LINE]
+    assert_retry_line(retry, attempt=1, attempts=2)
     (line,) = [line for line in lines if line["level"] == "ERROR"]
     assert line["msg"].startswith("prestart: database not reachable after 2 attempts, giving up")
     assert f"(host 127.0.0.1, port {port}, database x, user nobody)" in line["msg"]

@@ -13,7 +13,7 @@ from apiflask import APIFlask
 
 from user_service import api, db, errors, health, observability
 from user_service.auth import BEARER_SCHEME_NAME
-from user_service.config import Settings
+from user_service.config import Settings, load
 from user_service.openapi import PROBLEM_SCHEMA, problem_media_types
 from user_service.security import EXTENSION as SECURITY_EXTENSION
 from user_service.security import Security
@@ -25,12 +25,13 @@ ARGON2_DEFAULTS = {"ARGON2_TIME_COST": 3, "ARGON2_MEMORY_COST": 65536, "ARGON2_P
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
-    """Build the app. ``config`` overrides Flask config keys; ``SETTINGS`` replaces the env.
+    """Build the app. ``config`` overrides Flask config keys; ``SETTINGS`` replaces the env
+    (read by :func:`user_service.config.load`, which raises ``ConfigError`` on a wrong value).
 
     Example (tests): ``create_app({"SETTINGS": Settings(database_url=...), "ARGON2_TIME_COST": 1})``.
     """
     overrides = dict(config or {})
-    settings: Settings = overrides.pop("SETTINGS", None) or Settings()
+    settings: Settings = overrides.pop("SETTINGS", None) or load()
 
     app = APIFlask(
         __name__,

@@ -8,6 +8,8 @@ only while the server cannot be reached or is starting, ``PRESTART_DB_ATTEMPTS``
 ``PRESTART_DB_DELAY_SECONDS`` apart (``--attempts`` overrides the first): a server that
 refuses the role, the password or the database ends it at once, and one that stays
 unreachable ends it after the last attempt, each with one line saying so and exit status 1.
+A wrong configuration value ends either command before it starts, with one line
+(``user_service: configuration error: ...``, every wrong variable named) and exit status 2.
 
 ``create-admin`` makes (or promotes) an admin by hand; the password comes from
 ``ADMIN_PASSWORD`` or a prompt.
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 from flask import Flask
 
 from user_service import create_app, db, services
-from user_service.config import PRESTART_DB_ATTEMPTS
+from user_service.config import PRESTART_DB_ATTEMPTS, ConfigError, report_and_exit
 from user_service.errors import ServiceError
 
 logger = logging.getLogger("user_service.prestart")
@@ -79,7 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     admin.add_argument("--email", required=True)
     args = parser.parse_args(argv)
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as error:
+        report_and_exit(error)
     with app.app_context():
         try:
             if args.command == "prestart":

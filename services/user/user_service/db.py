@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from user_service.config import Settings
 
-logger = logging.getLogger(__name__)
+#: prestart's lines, here and in the command line, come from one logger (as in the hours service)
+logger = logging.getLogger("user_service.prestart")
 
 EXTENSION = "user_service.db"
 #: one lock id for everything prestart does, so two replicas starting at once take turns
@@ -137,9 +138,10 @@ def wait_for_database(
                     f"database not reachable after {attempts} attempts, giving up ({target}): "
                     f"{_one_line(exc.orig)}"
                 ) from exc
+            # the same line, fields and level as the hours service's
             logger.warning(
-                "database not ready, retrying",
-                extra={"attempt": attempt, "attempts": attempts, "error": str(exc.orig)},
+                "database not reachable yet, retrying",
+                extra={"attempt": attempt, "attempts": attempts, "reason": _one_line(exc.orig)},
             )
             sleep(delay)
         else:

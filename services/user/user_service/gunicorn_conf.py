@@ -3,6 +3,10 @@
 Binds ``0.0.0.0:${PORT:-8000}`` with ``${WEB_CONCURRENCY:-2}`` workers. Access logging is
 left to the application (one JSON line per request). Workers count metrics into a shared
 directory so ``/internal/v1/metrics`` sums them all.
+
+The configuration is checked here, in the master, before any worker starts: a wrong value
+ends gunicorn with one line and exit status 2. (In a worker it could not: gunicorn starts a
+new worker whenever one exits with any status but 3 or 4.)
 """
 
 from __future__ import annotations
@@ -12,22 +16,31 @@ import shutil
 import tempfile
 from typing import Any
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+from user_service.config import ConfigError as _ConfigError
+from user_service.config import load as _load_settings
+from user_service.config import report_and_exit as _report_and_exit
+
+# gunicorn reads every public module-level name as a setting: helpers stay private.
+try:
+    _settings = _load_settings()
+except _ConfigError as _error:
+    _report_and_exit(_error)
+
+bind = f"0.0.0.0:{_settings.port}"
+workers = _settings.web_concurrency
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
+loglevel = _settings.log_level.lower()
 # gunicorn's own messages in the service's format (JSON lines unless LOG_FORMAT=console);
 # the root logger is left to the application, so its lines are not written twice.
 _formatters = {
     "json": {"()": "user_service.observability.JsonFormatter"},
     "console": {"format": "%(asctime)s %(levelname)-7s %(name)s %(message)s"},
 }
-_format = os.environ.get("LOG_FORMAT", "json")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -39,7 +52,7 @@ logconfig_dict = {
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
     },
-    "formatters": {"main": _formatters.get(_format, _formatters["json"])},
+    "formatters": {"main": _formatters[_settings.log_format]},
 }
 # No control socket: its default path ($HOME/.gunicorn/gunicorn.ctl) is shared by every
 # gunicorn of one user, so two services on one machine (the local stack) would collide.

@@ -4,7 +4,7 @@ prestart lock); the ``alembic`` command line connects with DATABASE_URL itself."
 from alembic import context
 from sqlalchemy import Connection
 
-from user_service.config import Settings
+from user_service.config import load
 from user_service.db import make_engine
 from user_service.models import Base
 
@@ -19,5 +19,5 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run(connection)
 else:
-    with make_engine(Settings()).connect() as own_connection:
+    with make_engine(load()).connect() as own_connection:
         run(own_connection)
