@@ -44,3 +44,80 @@ def test_restart_keeps_data_and_destroy_removes_everything() -> None:
     assert directory is not None and not directory.exists()
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(cluster.url(), connect_timeout=2)
+
+
+def test_require_password_asks_one_role_for_its_password_for_the_block(
+    postgresql_cluster: PostgresCluster,
+) -> None:
+    cluster = postgresql_cluster
+    cluster.create_database("pw_role", owner="pw_role", password="the-right-one")
+    hba = cluster.data / "pg_hba.conf"
+    before = hba.read_text()
+    with cluster.require_password("pw_role") as role:
+        assert role == "pw_role"
+        # in force at once: require_password waited for the reload
+        with pytest.raises(psycopg.OperationalError, match="no password supplied"):
+            psycopg.connect(cluster.url("pw_role", user="pw_role"), connect_timeout=5)
+        with pytest.raises(
+            psycopg.OperationalError, match='password authentication failed for user "pw_role"'
+        ):
+            psycopg.connect(cluster.url("pw_role", user="pw_role", password="a-wrong-one"), connect_timeout=5)
+        with psycopg.connect(cluster.url("pw_role", user="pw_role", password="the-right-one")) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("pw_role",)
+        with psycopg.connect(cluster.url()) as conn:  # every other role is trusted still
+            assert conn.execute("SELECT current_user").fetchone() == (cluster.superuser,)
+    assert hba.read_text() == before
+    # trusted again at once: the block's end waited for that reload too
+    with psycopg.connect(cluster.url("pw_role", user="pw_role"), connect_timeout=5) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("pw_role",)
+
+    with pytest.raises(KeyError), cluster.require_password("pw_role"):
+        raise KeyError("the block failed")
+    assert hba.read_text() == before  # put back all the same
+    psycopg.connect(cluster.url("pw_role", user="pw_role"), connect_timeout=5).close()
+
+
+def test_require_password_refuses_a_role_that_cannot_log_in(postgresql_cluster: PostgresCluster) -> None:
+    hba = postgresql_cluster.data / "pg_hba.conf"
+    before = hba.read_text()
+    with psycopg.connect(postgresql_cluster.url(), autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS no_login")
+        conn.execute("CREATE ROLE no_login NOLOGIN")
+    for role in ("no_such_role", "no_login"):
+        with (
+            pytest.raises(ValueError, match=f"no login role '{role}'"),
+            postgresql_cluster.require_password(role),
+        ):
+            pytest.fail(f"the block ran for {role}")
+    assert hba.read_text() == before
+
+
+NOT_ACCEPTING = "the database system is not accepting connections"
+
+
+def test_held_in_recovery_admits_no_connection_until_end_recovery() -> None:
+    with PostgresCluster() as cluster:
+        cluster.create_database("kept")
+        with psycopg.connect(cluster.url("kept"), autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (n int)")
+            conn.execute("INSERT INTO t VALUES (1)")
+        conf = (cluster.data / "postgresql.conf").read_text()
+
+        cluster.hold_in_recovery()
+        assert cluster.running()
+        with pytest.raises(psycopg.OperationalError, match=NOT_ACCEPTING):
+            psycopg.connect(cluster.url("kept"), connect_timeout=5)
+        cluster.restart()  # held across a restart
+        with pytest.raises(psycopg.OperationalError, match=NOT_ACCEPTING):
+            psycopg.connect(cluster.url("kept"), connect_timeout=5)
+        with pytest.raises(RuntimeError, match="held in recovery already"):
+            cluster.hold_in_recovery()
+
+        cluster.end_recovery()
+        with psycopg.connect(cluster.url("kept"), autocommit=True) as conn:
+            assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
+            conn.execute("INSERT INTO t VALUES (2)")  # a primary: it takes writes
+            assert conn.execute("SELECT n FROM t ORDER BY n").fetchall() == [(1,), (2,)]
+        assert (cluster.data / "postgresql.conf").read_text() == conf
+        with pytest.raises(RuntimeError, match="not held in recovery"):
+            cluster.end_recovery()

@@ -10,16 +10,24 @@ that matters.
     with PostgresCluster() as pg:
         pg.create_database("users", owner="users", password="secret")
         print(pg.url("users", user="users", password="secret"))
+
+Two states a test of a client may need, on a running cluster: one role that must give its
+password while every other is still trusted (:meth:`PostgresCluster.require_password`), and a
+server that runs but admits no connection, as while it starts or recovers
+(:meth:`PostgresCluster.hold_in_recovery`, until :meth:`PostgresCluster.end_recovery`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -62,6 +70,7 @@ class PostgresCluster:
         self.bindir = bindir or find_bindir()
         self.port = port or free_port()
         self.dir: Path | None = None
+        self._conf_before_recovery: str | None = None
         self._as_root = os.geteuid() == 0
 
     # -- lifecycle -------------------------------------------------------------------
@@ -159,6 +168,90 @@ class PostgresCluster:
                         sql.Identifier(name), sql.Identifier(owner or self.superuser)
                     )
                 )
+
+    # -- states a client test needs --------------------------------------------------
+    @contextlib.contextmanager
+    def require_password(self, role: str, timeout: float = 10.0) -> Iterator[str]:
+        """Within the block, ``role`` (an existing login role) must give its password over TCP
+        (``scram-sha-256``); every other role is trusted as before. ``pg_hba.conf`` gets one
+        rule in front, and is put back as it was when the block ends. Both changes take effect
+        on a reload, which is asynchronous: each waits until a connection as ``role`` without
+        a password is refused for want of one, and then accepted again, and raises
+        ``TimeoutError`` when that does not happen within ``timeout`` seconds. A role that does
+        not exist or may not log in is a ``ValueError``, before anything changes (a server
+        that asks for a password does not say whether the role exists)."""
+        with psycopg.connect(self.url()) as conn:
+            can_log_in = conn.execute(
+                "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (role,)
+            ).fetchone()
+        if can_log_in != (True,):
+            raise ValueError(f"no login role {role!r} in the cluster")
+        hba = self.data / "pg_hba.conf"
+        original = hba.read_text()
+        hba.write_text(f"host all {role} all scram-sha-256\n{original}")
+        try:
+            self._reload()
+            self._until_password_asked(role, asked=True, timeout=timeout)
+            yield role
+        finally:
+            hba.write_text(original)
+            self._reload()
+            self._until_password_asked(role, asked=False, timeout=timeout)
+
+    def hold_in_recovery(self) -> None:
+        """Restart the cluster as a standby with ``hot_standby = off``: it runs, and answers
+        every connection with SQLSTATE 57P03, "the database system is not accepting
+        connections", as a server that is starting or recovering does. It stays so, across
+        restarts, until :meth:`end_recovery`."""
+        if self._recovery_signal.exists():
+            raise RuntimeError("the cluster is held in recovery already")
+        self.stop()
+        self._conf_before_recovery = self._conf.read_text()
+        self._recovery_signal.touch()
+        self._conf.write_text(f"{self._conf_before_recovery}\nhot_standby = off\n")
+        self.start()
+
+    def end_recovery(self) -> None:
+        """Restart a cluster held in recovery as a normal server (a primary) with the data it
+        had and its configuration as before. Between the two it refuses connections for a
+        moment, as a restarting server does."""
+        if not self._recovery_signal.exists():
+            raise RuntimeError("the cluster is not held in recovery")
+        assert self._conf_before_recovery is not None
+        self.stop()
+        self._recovery_signal.unlink()
+        self._conf.write_text(self._conf_before_recovery)
+        self._conf_before_recovery = None
+        self.start()
+
+    @property
+    def _conf(self) -> Path:
+        return self.data / "postgresql.conf"
+
+    @property
+    def _recovery_signal(self) -> Path:
+        return self.data / "standby.signal"
+
+    def _reload(self) -> None:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+
+    def _until_password_asked(self, role: str, *, asked: bool, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                psycopg.connect(self.url(user=role), connect_timeout=2).close()
+                now = False
+            except psycopg.OperationalError as exc:
+                if not (exc.pgconn and exc.pgconn.needs_password):
+                    raise
+                now = True
+            if now is asked:
+                return
+            if time.monotonic() > deadline:
+                still = "trusted" if asked else "asked for a password"
+                raise TimeoutError(f"pg_hba.conf not reloaded after {timeout:.0f}s: {role} is still {still}")
+            time.sleep(0.05)
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bindir / tool), *args]

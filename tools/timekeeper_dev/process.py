@@ -1,12 +1,20 @@
-"""Processes the local stack and the contract tests start: stopping them, reading their logs."""
+"""Processes the local stack and the tests start: running and stopping them, reading their logs.
+
+The suites that run a service's command (``python -m <package> prestart``, gunicorn) run it with
+:func:`run_command`, or :func:`command_running` when the test acts while it runs, and read what
+it says with :func:`json_lines`, :func:`read_until` and :func:`one_stderr_line`.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 
 def stop_process_group(popen: subprocess.Popen | None, timeout: float = 15.0) -> None:
@@ -33,3 +41,85 @@ def tail_file(path: Path, lines: int) -> str:
     if not path.exists():
         return ""
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def run_command(
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | str | None = None, timeout: float = 120.0
+) -> subprocess.CompletedProcess[str]:
+    """``argv`` run to its end with ``env`` as its whole environment (nothing of ours is
+    inherited), its stdout and stderr captured as text. A non-zero exit status is returned, not
+    raised; ``subprocess.TimeoutExpired`` after ``timeout`` seconds."""
+    return subprocess.run(
+        list(argv), env=dict(env), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@contextlib.contextmanager
+def command_running(
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | str | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """``argv`` started in a session of its own, with ``env`` as its whole environment and its
+    stdout and stderr on text pipes, for the block; when the block ends, it and its process
+    group are stopped (:func:`stop_process_group`) unless it has ended already."""
+    popen = subprocess.Popen(
+        list(argv), env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield popen
+    finally:
+        stop_process_group(popen)
+        for stream in (popen.stdout, popen.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def read_until(stream: IO[str], text: str) -> list[str]:
+    """The lines read from ``stream`` up to the first one that contains ``text``, that one last.
+    Raises ``EOFError``, quoting what was read, when the stream ends first."""
+    seen: list[str] = []
+    while line := stream.readline():
+        seen.append(line)
+        if text in line:
+            return seen
+    raise EOFError(f"the stream ended before a line with {text!r}:\n{''.join(seen)}")
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Every line of ``text`` (a JSON log: one object a line) as the object it holds. Raises
+    ``ValueError``, quoting the line, when one is anything else."""
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):
+            raise ValueError(f"not a JSON object: {line!r}")
+        records.append(record)
+    return records
+
+
+def one_stderr_line(
+    result: subprocess.CompletedProcess[str], *, status: int, prefix: str, hidden: Iterable[str] = ()
+) -> str:
+    """Check that a command said why it stopped in one plain line: exit ``status``, nothing on
+    stdout, exactly one line on stderr that starts with ``prefix``, no traceback, and none of
+    ``hidden`` (secrets) anywhere in its output. Returns that line less ``prefix``; raises
+    ``AssertionError`` saying what differs."""
+    output = result.stdout + result.stderr
+    if result.returncode != status:
+        raise AssertionError(f"exit status {result.returncode}, not {status}:\n{output}")
+    if "Traceback" in output:
+        raise AssertionError(f"a traceback:\n{output}")
+    for secret in hidden:
+        if secret in output:
+            raise AssertionError(f"the output shows {secret!r}:\n{output}")
+    if result.stdout:
+        raise AssertionError(f"something on stdout: {result.stdout!r}")
+    lines = result.stderr.splitlines()
+    if len(lines) != 1:
+        raise AssertionError(f"{len(lines)} lines on stderr, not one:\n{result.stderr}")
+    if not lines[0].startswith(prefix):
+        raise AssertionError(f"the line does not start with {prefix!r}: {lines[0]!r}")
+    return lines[0].removeprefix(prefix)

@@ -6,6 +6,8 @@ Fixtures
     ``NoopExecutor``, so a suite can build per-test databases on it with
     ``factories.postgresql_noproc(depends_on="postgresql_server")``, or read
     ``.host``/``.port``/``.user`` to point Django at it.
+    ``postgresql_cluster`` (session): that cluster itself, for what a ``NoopExecutor``
+    cannot do: ``url(...)``, ``create_database(...)``, ``require_password(role)``.
 
 Skips fail the run
     A suite that skips because something is missing has not passed. A run that

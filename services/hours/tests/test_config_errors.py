@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from timekeeper_dev.net import free_port
+from timekeeper_dev.process import one_stderr_line, run_command
 
 from tests.helpers import SERVICE_DIR, service_env
 
@@ -24,20 +25,15 @@ PRODUCTION = {
 
 
 def run(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *argv], cwd=SERVICE_DIR, env={**service_env(NOWHERE), **env},
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    return run_command(
+        [sys.executable, *argv], env={**service_env(NOWHERE), **env}, cwd=SERVICE_DIR, timeout=60
+    )
 
 
 def the_line(result: subprocess.CompletedProcess[str]) -> str:
-    """Exit status 2, nothing on stdout and exactly one line on stderr; returns what it says."""
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert SECRET not in result.stdout + result.stderr
-    (line,) = result.stderr.splitlines()
-    assert line.startswith(PREFIX)
-    return line.removeprefix(PREFIX)
+    """Exit status 2, nothing on stdout and exactly one line on stderr, no traceback, never the
+    secret; returns what the line says after the prefix."""
+    return one_stderr_line(result, status=2, prefix=PREFIX, hidden=[SECRET])
 
 
 @pytest.mark.parametrize(

@@ -2,43 +2,41 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
 from hours_service.__main__ import refusal
 from timekeeper_dev.net import free_port
 from timekeeper_dev.postgres import PostgresCluster
+from timekeeper_dev.process import command_running, json_lines, read_until, run_command
 
-from tests.helpers import SERVICE_DIR, service_env, url_of
+from tests.helpers import SERVICE_DIR, service_env
+
+PRESTART = [sys.executable, "-m", "hours_service", "prestart"]
 
 
 def run_prestart(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hours_service", "prestart"],
-        cwd=SERVICE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    return run_command(PRESTART, env=env, cwd=SERVICE_DIR)
 
 
-def test_prestart_migrates_a_fresh_database_and_is_idempotent(postgresql_server):
-    with psycopg.connect(url_of(postgresql_server, "postgres"), autocommit=True) as conn:
+def test_prestart_migrates_a_fresh_database_and_is_idempotent(postgresql_cluster):
+    with psycopg.connect(postgresql_cluster.url(), autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS hours_prestart")
         conn.execute("CREATE DATABASE hours_prestart")
-    env = service_env(url_of(postgresql_server, "hours_prestart"))
+    env = service_env(postgresql_cluster.url("hours_prestart"))
     applied = []
     for _ in range(2):
         result = run_prestart(env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
-        (done,) = [json.loads(line) for line in result.stderr.splitlines() if "prestart done" in line]
+        (done,) = [line for line in json_lines(result.stderr) if line["msg"] == "prestart done"]
         applied.append(done["migrations_applied"])
     assert "timesheets.0002_database_rules" in applied[0]
     assert applied[1] == []
-    with psycopg.connect(url_of(postgresql_server, "hours_prestart")) as conn:
+    with psycopg.connect(postgresql_cluster.url("hours_prestart")) as conn:
         names = {row[0] for row in conn.execute("SELECT conname FROM pg_constraint")}
     assert {"entry_no_overlap", "entry_at_most_24h", "entry_project_same_owner"} <= names
 
@@ -51,39 +49,12 @@ WRONG_PASSWORD = "a-wrong-password-c41d"
 
 
 @pytest.fixture(scope="module")
-def password_role(postgresql_server):
-    """A role that must give its password (the test cluster trusts every other role), with its
-    own database; pg_hba.conf is put back afterwards."""
-    admin = url_of(postgresql_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PASSWORD_ROLE}")
-        conn.execute(f"DROP ROLE IF EXISTS {PASSWORD_ROLE}")
-        conn.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{RIGHT_PASSWORD}'")
-        conn.execute(f"CREATE DATABASE {PASSWORD_ROLE} OWNER {PASSWORD_ROLE}")
-        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
-        original = hba.read_text()
-        hba.write_text(f"host all {PASSWORD_ROLE} all scram-sha-256\n{original}")
-        conn.execute("SELECT pg_reload_conf()")
-    _until_refused(postgresql_server, PASSWORD_ROLE)  # the reload is asynchronous
-    yield PASSWORD_ROLE
-    hba.write_text(original)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("SELECT pg_reload_conf()")
-
-
-def _until_refused(server, role: str) -> None:
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            psycopg.connect(f"postgresql://{role}@{server.host}:{server.port}/postgres").close()
-        except psycopg.OperationalError:
-            return
-        assert time.monotonic() < deadline, "pg_hba.conf was not reloaded"
-        time.sleep(0.05)
-
-
-def password_url(server, password: str) -> str:
-    return f"postgresql://{PASSWORD_ROLE}:{password}@{server.host}:{server.port}/{PASSWORD_ROLE}"
+def password_role(postgresql_cluster):
+    """A role with its own database that must give its password (the cluster trusts every other
+    role); pg_hba.conf is put back afterwards."""
+    postgresql_cluster.create_database(PASSWORD_ROLE, owner=PASSWORD_ROLE, password=RIGHT_PASSWORD)
+    with postgresql_cluster.require_password(PASSWORD_ROLE):
+        yield PASSWORD_ROLE
 
 
 def refused_at_once(env: dict[str, str]) -> dict:
@@ -97,7 +68,8 @@ def refused_at_once(env: dict[str, str]) -> dict:
     assert elapsed < 15, f"prestart took {elapsed:.1f} s: it retried"
     assert RETRY_LINE not in result.stderr
     assert "Traceback" not in result.stderr
-    (line,) = [json.loads(line) for line in result.stderr.splitlines() if '"ERROR"' in line]
+    (line,) = [line for line in json_lines(result.stderr) if line["level"] == "ERROR"]
+    assert line["msg"].startswith("the database refuses the connection")
     assert "\n" not in line["msg"]
     assert "retrying cannot fix that" in line["msg"]
     for password in (RIGHT_PASSWORD, WRONG_PASSWORD):
@@ -105,35 +77,37 @@ def refused_at_once(env: dict[str, str]) -> dict:
     return line
 
 
-def test_prestart_fails_at_once_on_a_wrong_password(postgresql_server, password_role):
-    env = service_env(password_url(postgresql_server, WRONG_PASSWORD))
-    line = refused_at_once(env)
+def test_prestart_fails_at_once_on_a_wrong_password(postgresql_cluster, password_role):
+    url = postgresql_cluster.url(password_role, user=password_role, password=WRONG_PASSWORD)
+    line = refused_at_once(service_env(url))
     assert f'password authentication failed for user "{password_role}"' in line["msg"]
-    assert f"host {postgresql_server.host}, port {postgresql_server.port}" in line["msg"]
+    assert f"host {postgresql_cluster.host}, port {postgresql_cluster.port}" in line["msg"]
     assert f"database {password_role}, user {password_role}" in line["msg"]
 
 
-def test_prestart_fails_at_once_without_the_password(postgresql_server, password_role):
-    url = f"postgresql://{password_role}@{postgresql_server.host}:{postgresql_server.port}/{password_role}"
-    line = refused_at_once(service_env(url))
+def test_prestart_fails_at_once_without_the_password(postgresql_cluster, password_role):
+    line = refused_at_once(service_env(postgresql_cluster.url(password_role, user=password_role)))
     assert "no password supplied" in line["msg"]
 
 
-def test_prestart_fails_at_once_on_a_missing_database(postgresql_server):
-    line = refused_at_once(service_env(url_of(postgresql_server, "no_such_database")))
+def test_prestart_fails_at_once_on_a_missing_database(postgresql_cluster):
+    line = refused_at_once(service_env(postgresql_cluster.url("no_such_database")))
     assert 'database "no_such_database" does not exist' in line["msg"]
     assert "database no_such_database, user postgres" in line["msg"]
 
 
-def test_prestart_fails_at_once_on_a_missing_role(postgresql_server):
-    url = f"postgresql://no_such_role@{postgresql_server.host}:{postgresql_server.port}/postgres"
-    line = refused_at_once(service_env(url))
+def test_prestart_fails_at_once_on_a_missing_role(postgresql_cluster):
+    line = refused_at_once(service_env(postgresql_cluster.url(user="no_such_role")))
     assert 'role "no_such_role" does not exist' in line["msg"]
 
 
-def test_prestart_works_with_the_right_password(postgresql_server, password_role):
-    result = run_prestart(service_env(password_url(postgresql_server, RIGHT_PASSWORD)))
+def test_prestart_works_with_the_right_password(postgresql_cluster, password_role):
+    url = postgresql_cluster.url(password_role, user=password_role, password=RIGHT_PASSWORD)
+    result = run_prestart(service_env(url))
     assert result.returncode == 0, result.stderr
+    (reachable,) = [line for line in json_lines(result.stderr) if line["msg"] == "database reachable"]
+    assert (reachable["logger"], reachable["level"]) == ("hours_service.prestart", "INFO")
+    assert reachable["attempt"] == 1
     assert RIGHT_PASSWORD not in result.stderr
 
 
@@ -165,7 +139,7 @@ def test_prestart_retries_while_the_server_is_unreachable_then_fails():
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert WRONG_PASSWORD not in result.stdout + result.stderr
-    lines = [json.loads(line) for line in result.stderr.splitlines()]  # JSON lines only
+    lines = json_lines(result.stderr)  # JSON lines only
     (retry,) = [line for line in lines if line["msg"] == RETRY_LINE]
     assert_retry_line(retry, attempt=1, attempts=2)
     (line,) = [line for line in lines if line["level"] == "ERROR"]
@@ -178,31 +152,20 @@ def test_prestart_waits_while_the_server_does_not_accept_connections():
     """A real server in recovery answers "the database system is not accepting connections"
     (57P03), as one that is starting does: prestart waits, and migrates once it may connect."""
     with PostgresCluster() as cluster:
-        cluster.stop()
-        (cluster.data / "standby.signal").touch()
-        with (cluster.data / "postgresql.conf").open("a") as conf:
-            conf.write("\nhot_standby = off\n")
-        cluster.start()
+        cluster.hold_in_recovery()
         env = service_env(cluster.url(), PRESTART_DB_ATTEMPTS="300", PRESTART_DB_DELAY_SECONDS="0.1")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hours_service", "prestart"],
-            cwd=SERVICE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
-            seen = []
-            while not any("not accepting connections" in line for line in seen):
-                line = process.stderr.readline()
-                assert line, f"prestart ended early: {''.join(seen)}"
-                seen.append(line)
-            cluster.stop()  # now refused for a moment, then a primary
-            (cluster.data / "standby.signal").unlink()
-            cluster.start()
+        with command_running(PRESTART, env=env, cwd=SERVICE_DIR) as process:
+            seen = read_until(process.stderr, "not accepting connections")
+            cluster.end_recovery()  # now refused for a moment, then a primary
             _, rest = process.communicate(timeout=60)
-        finally:
-            process.kill()
-            process.wait()
-        assert process.returncode == 0, "".join(seen) + rest
-        assert "prestart done" in rest
+    assert process.returncode == 0, "".join(seen) + rest
+    waited = json_lines("".join(seen))[-1]
+    assert waited["msg"] == RETRY_LINE
+    assert "the database system is not accepting connections" in waited["reason"]
+    after = json_lines(rest)
+    (reachable,) = [line for line in after if line["msg"] == "database reachable"]
+    assert reachable["attempt"] > waited["attempt"]
+    assert after[-1]["msg"] == "prestart done"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from timekeeper_dev.net import free_port
+from timekeeper_dev.process import one_stderr_line, run_command
 
 PREFIX = "user_service: configuration error: "
 SECRET = "hunter2-5e0a"
@@ -24,17 +25,13 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 def run(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "APP_ENV": "test", "LOG_FORMAT": "json", "DATABASE_URL": NOWHERE, **env}
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    return run_command(argv, env=env, timeout=60)
 
 
 def the_line(result: subprocess.CompletedProcess[str]) -> str:
-    """Exit status 2, nothing on stdout and exactly one line on stderr; returns what it says."""
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert SECRET not in result.stdout + result.stderr
-    (line,) = result.stderr.splitlines()
-    assert line.startswith(PREFIX)
-    return line.removeprefix(PREFIX)
+    """Exit status 2, nothing on stdout and exactly one line on stderr, no traceback, never the
+    secret; returns what the line says after the prefix."""
+    return one_stderr_line(result, status=2, prefix=PREFIX, hidden=[SECRET])
 
 
 @pytest.mark.parametrize(

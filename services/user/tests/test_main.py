@@ -122,7 +122,7 @@ def test_wait_for_database_retries_then_gives_up(settings):
     assert "pw-4a1c" not in message
 
 
-def test_wait_for_database_returns_once_it_answers(settings):
+def test_wait_for_database_returns_once_it_answers(settings, caplog):
     engine = db.make_engine(settings)
     calls = []
     real_ping = db.ping
@@ -135,9 +135,14 @@ def test_wait_for_database_returns_once_it_answers(settings):
 
     import unittest.mock
 
-    with unittest.mock.patch.object(db, "ping", flaky):
+    with (
+        unittest.mock.patch.object(db, "ping", flaky),
+        caplog.at_level("INFO", logger="user_service.prestart"),
+    ):
         db.wait_for_database(engine, attempts=5, delay=1.0, sleep=lambda _s: None)
     assert len(calls) == 3
+    (reachable,) = [record for record in caplog.records if record.getMessage() == "database reachable"]
+    assert (reachable.levelname, reachable.attempt) == ("INFO", 3)  # as the hours service says it
 
 
 def test_python_dash_m_runs_prestart(empty_database_url):

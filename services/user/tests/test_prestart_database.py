@@ -4,16 +4,15 @@ refuses the role, the password or the database (retrying cannot fix those)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
 from timekeeper_dev.net import free_port
 from timekeeper_dev.postgres import PostgresCluster
+from timekeeper_dev.process import command_running, json_lines, read_until, run_command
 
 from user_service.db import refusal
 
@@ -32,51 +31,16 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 def run_prestart(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        prestart_command(*args), env=service_env(database_url, **env), capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
-
-
-def url(server, dbname: str, user: str | None = None, password: str | None = None) -> str:
-    auth = f"{user or server.user}:{password}" if password else (user or server.user)
-    return f"postgresql://{auth}@{server.host}:{server.port}/{dbname}"
-
-
-def json_lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    return run_command(prestart_command(*args), env=service_env(database_url, **env))
 
 
 @pytest.fixture(scope="module")
-def password_role(postgresql_server):
-    """A role that must give its password (the test cluster trusts every other role), with its
-    own database; pg_hba.conf is put back afterwards."""
-    admin = url(postgresql_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PASSWORD_ROLE}")
-        conn.execute(f"DROP ROLE IF EXISTS {PASSWORD_ROLE}")
-        conn.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{RIGHT_PASSWORD}'")
-        conn.execute(f"CREATE DATABASE {PASSWORD_ROLE} OWNER {PASSWORD_ROLE}")
-        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
-        original = hba.read_text()
-        hba.write_text(f"host all {PASSWORD_ROLE} all scram-sha-256\n{original}")
-        conn.execute("SELECT pg_reload_conf()")
-    _until_refused(postgresql_server, PASSWORD_ROLE)  # the reload is asynchronous
-    yield PASSWORD_ROLE
-    hba.write_text(original)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("SELECT pg_reload_conf()")
-
-
-def _until_refused(server, role: str) -> None:
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            psycopg.connect(url(server, "postgres", user=role)).close()
-        except psycopg.OperationalError:
-            return
-        assert time.monotonic() < deadline, "pg_hba.conf was not reloaded"
-        time.sleep(0.05)
+def password_role(postgresql_cluster):
+    """A role with its own database that must give its password (the cluster trusts every other
+    role); pg_hba.conf is put back afterwards."""
+    postgresql_cluster.create_database(PASSWORD_ROLE, owner=PASSWORD_ROLE, password=RIGHT_PASSWORD)
+    with postgresql_cluster.require_password(PASSWORD_ROLE):
+        yield PASSWORD_ROLE
 
 
 def refused_at_once(database_url: str) -> dict:
@@ -90,7 +54,7 @@ def refused_at_once(database_url: str) -> dict:
     assert RETRY_LINE not in result.stderr
     assert "Traceback" not in result.stderr
     (line,) = [line for line in json_lines(result.stderr) if line["level"] == "ERROR"]
-    assert line["msg"].startswith("prestart: the database refuses the connection")
+    assert line["msg"].startswith("the database refuses the connection")
     assert "\n" not in line["msg"]
     assert "retrying cannot fix that" in line["msg"]
     for password in (RIGHT_PASSWORD, WRONG_PASSWORD):
@@ -98,33 +62,37 @@ def refused_at_once(database_url: str) -> dict:
     return line
 
 
-def test_prestart_fails_at_once_on_a_wrong_password(postgresql_server, password_role):
-    line = refused_at_once(url(postgresql_server, password_role, user=password_role, password=WRONG_PASSWORD))
+def test_prestart_fails_at_once_on_a_wrong_password(postgresql_cluster, password_role):
+    line = refused_at_once(postgresql_cluster.url(password_role, user=password_role, password=WRONG_PASSWORD))
     assert f'password authentication failed for user "{password_role}"' in line["msg"]
-    assert f"host {postgresql_server.host}, port {postgresql_server.port}" in line["msg"]
+    assert f"host {postgresql_cluster.host}, port {postgresql_cluster.port}" in line["msg"]
     assert f"database {password_role}, user {password_role}" in line["msg"]
 
 
-def test_prestart_fails_at_once_without_the_password(postgresql_server, password_role):
-    line = refused_at_once(url(postgresql_server, password_role, user=password_role))
+def test_prestart_fails_at_once_without_the_password(postgresql_cluster, password_role):
+    line = refused_at_once(postgresql_cluster.url(password_role, user=password_role))
     assert "no password supplied" in line["msg"]
 
 
-def test_prestart_fails_at_once_on_a_missing_database(postgresql_server):
-    line = refused_at_once(url(postgresql_server, "no_such_database"))
+def test_prestart_fails_at_once_on_a_missing_database(postgresql_cluster):
+    line = refused_at_once(postgresql_cluster.url("no_such_database"))
     assert 'database "no_such_database" does not exist' in line["msg"]
-    assert f"database no_such_database, user {postgresql_server.user}" in line["msg"]
+    assert f"database no_such_database, user {postgresql_cluster.superuser}" in line["msg"]
 
 
-def test_prestart_fails_at_once_on_a_missing_role(postgresql_server):
-    line = refused_at_once(url(postgresql_server, "postgres", user="no_such_role"))
+def test_prestart_fails_at_once_on_a_missing_role(postgresql_cluster):
+    line = refused_at_once(postgresql_cluster.url(user="no_such_role"))
     assert 'role "no_such_role" does not exist' in line["msg"]
 
 
-def test_prestart_works_with_the_right_password(postgresql_server, password_role):
-    result = run_prestart(url(postgresql_server, password_role, user=password_role, password=RIGHT_PASSWORD))
+def test_prestart_works_with_the_right_password(postgresql_cluster, password_role):
+    result = run_prestart(postgresql_cluster.url(password_role, user=password_role, password=RIGHT_PASSWORD))
     assert result.returncode == 0, result.stderr
-    assert '"msg": "database migrated"' in result.stderr
+    lines = json_lines(result.stderr)
+    (reachable,) = [line for line in lines if line["msg"] == "database reachable"]
+    assert (reachable["logger"], reachable["level"]) == ("user_service.prestart", "INFO")
+    assert reachable["attempt"] == 1
+    assert "database migrated" in [line["msg"] for line in lines]
     assert RIGHT_PASSWORD not in result.stderr
 
 
@@ -155,12 +123,11 @@ def test_prestart_retries_while_the_server_is_unreachable_then_fails():
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert WRONG_PASSWORD not in result.stdout + result.stderr
-    lines = json_lines(result.stderr)
-    assert len(lines) == len(result.stderr.splitlines()), result.stderr  # JSON lines only
+    lines = json_lines(result.stderr)  # JSON lines only
     (retry,) = [line for line in lines if line["msg"] == RETRY_LINE]
     assert_retry_line(retry, attempt=1, attempts=2)
     (line,) = [line for line in lines if line["level"] == "ERROR"]
-    assert line["msg"].startswith("prestart: database not reachable after 2 attempts, giving up")
+    assert line["msg"].startswith("database not reachable after 2 attempts, giving up")
     assert f"(host 127.0.0.1, port {port}, database x, user nobody)" in line["msg"]
     assert "Connection refused" in line["msg"]
 
@@ -178,31 +145,20 @@ def test_prestart_waits_while_the_server_does_not_accept_connections():
     """A real server in recovery answers "the database system is not accepting connections"
     (57P03), as one that is starting does: prestart waits, and migrates once it may connect."""
     with PostgresCluster() as cluster:
-        cluster.stop()
-        (cluster.data / "standby.signal").touch()
-        with (cluster.data / "postgresql.conf").open("a") as conf:
-            conf.write("\nhot_standby = off\n")
-        cluster.start()
-        process = subprocess.Popen(
-            prestart_command(),
-            env=service_env(cluster.url(), PRESTART_DB_ATTEMPTS="300", PRESTART_DB_DELAY_SECONDS="0.1"),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
-            seen = []
-            while not any("not accepting connections" in line for line in seen):
-                line = process.stderr.readline()
-                assert line, f"prestart ended early: {''.join(seen)}"
-                seen.append(line)
-            cluster.stop()  # now refused for a moment, then a primary
-            (cluster.data / "standby.signal").unlink()
-            cluster.start()
+        cluster.hold_in_recovery()
+        env = service_env(cluster.url(), PRESTART_DB_ATTEMPTS="300", PRESTART_DB_DELAY_SECONDS="0.1")
+        with command_running(prestart_command(), env=env) as process:
+            seen = read_until(process.stderr, "not accepting connections")
+            cluster.end_recovery()  # now refused for a moment, then a primary
             _, rest = process.communicate(timeout=60)
-        finally:
-            process.kill()
-            process.wait()
-        assert process.returncode == 0, "".join(seen) + rest
-        assert '"msg": "database migrated"' in rest
+    assert process.returncode == 0, "".join(seen) + rest
+    waited = json_lines("".join(seen))[-1]
+    assert waited["msg"] == RETRY_LINE
+    assert "the database system is not accepting connections" in waited["reason"]
+    after = json_lines(rest)
+    (reachable,) = [line for line in after if line["msg"] == "database reachable"]
+    assert reachable["attempt"] > waited["attempt"]
+    assert after[-1]["msg"] == "database migrated"
 
 
 @pytest.mark.parametrize(

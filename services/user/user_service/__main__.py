@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             logger.error("%s: %s", args.command, exc.detail, extra={"errors": exc.errors})
             return 1
         except db.DatabaseWaitFailed as exc:
-            logger.error("%s: %s", args.command, exc)
+            logger.error(str(exc))
             return 1
     return 0
 

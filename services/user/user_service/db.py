@@ -145,6 +145,7 @@ def wait_for_database(
             )
             sleep(delay)
         else:
+            logger.info("database reachable", extra={"attempt": attempt})
             return
 
 
