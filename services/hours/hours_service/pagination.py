@@ -41,9 +41,12 @@ class Pagination(PageNumberPagination):
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: APIView | None = None
     ) -> list[Any]:
-        parameters = PageParameters(data=request.query_params)
-        parameters.is_valid(raise_exception=True)
-        self.parameters = parameters.validated_data
+        self.parameters: dict[str, int] = {}
+        if "page" in request.query_params or "page_size" in request.query_params:
+            # The usual call (the first page, default size) has nothing to check.
+            parameters = PageParameters(data=request.query_params)
+            parameters.is_valid(raise_exception=True)
+            self.parameters = parameters.validated_data
         return super().paginate_queryset(queryset, request, view=view)
 
     def get_page_size(self, request: Request) -> int:
