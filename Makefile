@@ -37,10 +37,10 @@ logs: ## Docker: follow the stack's logs (ARGS=<service> for one)
 	@scripts/compose-logs.sh $(ARGS)
 
 dev: bootstrap ## No Docker: run the whole stack as local processes in the foreground (GATEWAY_PORT=8080)
-	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_stack dev
+	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_dev.stack
 
 seed: ## Create a demo user and a week of entries (against `make up` or `make dev`; rerunning is harmless)
-	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_stack seed
+	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_dev.seed
 
 e2e: bootstrap ## Whole-stack tests through the gateway (E2E_DRIVER=compose|local; default compose if Docker answers)
 	cd e2e && ../$(PY) -m pytest $(PYTEST_ARGS)

@@ -244,7 +244,7 @@ def render(data: Run, baseline: Run | None = None) -> str:
         "",
         "## Method",
         "",
-        f"- The local stack (`timekeeper_stack.local.LocalStack`): a throwaway Postgres on loopback, "
+        f"- The local stack (`timekeeper_dev.stack.local.LocalStack`): a throwaway Postgres on loopback, "
         f"both services under gunicorn ({s['workers']} gthread workers x {s['threads_per_worker']} "
         f"threads), Traefik with the committed dynamic config, auth cache {s['auth_cache_seconds']} s. "
         f"Logging as deployed: LOG_FORMAT={s['LOG_FORMAT']}, LOG_LEVEL={s['LOG_LEVEL']}, one JSON line "

@@ -243,8 +243,8 @@ def code_state() -> dict[str, object]:
 
 
 def run(seconds: float, warmup: float, rounds: int) -> dict[str, object]:
+    from timekeeper_dev.stack.local import LocalStack
     from timekeeper_dev.traefik import traefik_bin
-    from timekeeper_stack.local import LocalStack
 
     os.environ.update(DEPLOYED_LOGGING)
     started = time.monotonic()

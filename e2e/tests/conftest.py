@@ -13,7 +13,7 @@ import pytest
 import requests
 from timekeeper_dev import accounts
 from timekeeper_dev.accounts import Account
-from timekeeper_stack import SERVICES, Stack, pick_driver
+from timekeeper_dev.stack import SERVICES, Stack, pick_driver
 
 # Short enough that "revoked tokens stop working within AUTH_CACHE_SECONDS" is quick to
 # observe, long enough that the cache is really exercised.

@@ -44,16 +44,23 @@ def login(
     return response.json()
 
 
+def sign_up(
+    base_url: str, username: str, email: str, password: str, session: requests.Session | None = None
+) -> requests.Response:
+    """The registration endpoint's answer, whatever it is (201, or 409 when the name is taken)."""
+    return (session or requests).post(
+        f"{base_url}/api/users/v1/users",
+        json={"username": username, "email": email, "password": password},
+        timeout=10,
+    )
+
+
 def register(base_url: str, prefix: str, session: requests.Session | None = None) -> Account:
     """A new user named ``<prefix>-<10 hex digits>`` (prefix at most 21 characters), logged in."""
     username = f"{prefix}-{uuid.uuid4().hex[:10]}"
     email = f"{username}@example.com"
     password = secrets.token_urlsafe(18)
-    created = (session or requests).post(
-        f"{base_url}/api/users/v1/users",
-        json={"username": username, "email": email, "password": password},
-        timeout=10,
-    )
+    created = sign_up(base_url, username, email, password, session)
     assert created.status_code == 201, created.text
     tokens = login(base_url, username, password, session)
     return Account(

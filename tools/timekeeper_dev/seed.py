@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
+from timekeeper_dev import accounts
+
 DEMO = {"username": "demo", "email": "demo@example.com", "password": "demo-password-123"}
 
 
@@ -19,7 +21,7 @@ def main() -> int:
     base = os.environ.get("TIMEKEEPER_URL") or f"http://localhost:{os.environ.get('GATEWAY_PORT', '8080')}"
     http = requests.Session()
     try:
-        registered = http.post(f"{base}/api/users/v1/users", json=DEMO, timeout=10)
+        registered = accounts.sign_up(base, **DEMO, session=http)
     except requests.ConnectionError:
         print(
             f"seed: nothing answers at {base}; start the stack with `make up` or `make dev`", file=sys.stderr
@@ -31,13 +33,8 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
-    token = http.post(
-        f"{base}/api/users/v1/token",
-        data={"grant_type": "password", "username": DEMO["username"], "password": DEMO["password"]},
-        timeout=10,
-    )
-    token.raise_for_status()
-    http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    tokens = accounts.login(base, DEMO["username"], DEMO["password"], http)
+    http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
 
     projects = {}
     for name, billable in (("Website relaunch", True), ("Internal", False)):
@@ -83,3 +80,7 @@ def main() -> int:
     print(f"seed: demo user '{DEMO['username']}' / '{DEMO['password']}' at {base}")
     print(f"seed: {created} entries created, {skipped} already there")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,9 +22,8 @@ from pathlib import Path
 from timekeeper_dev.net import free_port, wait_for_port
 from timekeeper_dev.postgres import PostgresCluster
 from timekeeper_dev.process import stop_process_group, tail_file
+from timekeeper_dev.stack.base import ROOT, SERVICES, Stack
 from timekeeper_dev.traefik import traefik_bin
-
-from timekeeper_stack.base import ROOT, SERVICES, Stack
 
 GATEWAY_DIR = ROOT / "gateway" / "traefik"
 
@@ -36,7 +35,6 @@ class _Process:
     env: dict[str, str]
     port: int
     log: Path
-    health: str | None = None
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:

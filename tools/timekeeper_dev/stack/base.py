@@ -1,16 +1,17 @@
+"""What every stack driver shares: its settings, the wait until ready, the URLs."""
+
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 
 import requests
+
 from timekeeper_dev.net import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 #: the services a driver can stop and start; Postgres is restarted with restart_postgres()
 SERVICES = ("user", "hours", "docs", "traefik")
@@ -97,27 +98,3 @@ class Stack(ABC):
             "hours service API": f"{self.base_url}/api/hours/v1/",
             "merged OpenAPI": f"{self.base_url}/docs/openapi.json",
         }
-
-
-def docker_answers() -> bool:
-    docker = shutil.which("docker")
-    if not docker:
-        return False
-    try:
-        return subprocess.run([docker, "info"], capture_output=True, timeout=10, check=False).returncode == 0
-    except subprocess.TimeoutExpired:
-        return False
-
-
-def pick_driver(name: str | None = None) -> Stack:
-    """``E2E_DRIVER`` (compose|local) picks; default compose where a Docker engine answers."""
-    name = name or os.environ.get("E2E_DRIVER") or ("compose" if docker_answers() else "local")
-    if name == "local":
-        from timekeeper_stack.local import LocalStack
-
-        return LocalStack()
-    if name == "compose":
-        from timekeeper_stack.compose import ComposeStack
-
-        return ComposeStack()
-    raise ValueError(f"E2E_DRIVER must be 'compose' or 'local', not {name!r}")

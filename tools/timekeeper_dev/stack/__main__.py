@@ -1,4 +1,4 @@
-"""``python -m timekeeper_stack dev`` (``make dev``): the local stack in the foreground.
+"""``python -m timekeeper_dev.stack`` (``make dev``): the local stack in the foreground.
 
 Ctrl-C or SIGTERM tears everything down: every process, the Postgres cluster, the
 temporary directory.
@@ -6,12 +6,11 @@ temporary directory.
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
 
-from timekeeper_stack.local import LocalStack
+from timekeeper_dev.stack.local import LocalStack
 
 
 def dev() -> int:
@@ -41,16 +40,5 @@ def dev() -> int:
         print("timekeeper: stopped; nothing left behind.", flush=True)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m timekeeper_stack")
-    parser.add_argument("command", choices=["dev", "seed"])
-    args = parser.parse_args()
-    if args.command == "dev":
-        return dev()
-    from timekeeper_stack.seed import main as seed
-
-    return seed()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(dev())

@@ -11,13 +11,13 @@ import subprocess
 
 from testcontainers.compose import DockerCompose
 
-from timekeeper_stack.base import ROOT, SERVICES, Stack
+from timekeeper_dev.stack.base import ROOT, SERVICES, Stack
 
 
 class ComposeStack(Stack):
     def __init__(self, gateway_port: int | None = None, auth_cache_seconds: int | None = None) -> None:
         # the admin the compose file's dev defaults create (see .env.example)
-        super().__init__(gateway_port, auth_cache_seconds, admin_password="admin-dev-only-password")
+        super().__init__(gateway_port, auth_cache_seconds, admin_password="admin-dev-only-password")  # noqa: S106
         # docker compose reads these from the environment for ${...} substitution
         os.environ["GATEWAY_PORT"] = str(self.gateway_port)
         os.environ["AUTH_CACHE_SECONDS"] = str(self.auth_cache_seconds)
