@@ -146,7 +146,16 @@ class LocalStack(Stack):
             package = app.split(".", 1)[0]
             return _Process(
                 name,
-                [gunicorn, "-c", f"python:{package}.gunicorn_conf", app],
+                # --bind overrides the config's 0.0.0.0: the /internal endpoints are
+                # never routed by the gateway and must not face the network either.
+                [
+                    gunicorn,
+                    "-c",
+                    f"python:{package}.gunicorn_conf",
+                    "--bind",
+                    f"127.0.0.1:{ports[name]}",
+                    app,
+                ],
                 env,
                 ports[name],
                 self.dir / f"{name}.log",
