@@ -77,3 +77,17 @@ def test_running_service_serves_the_committed_spec(stack, service: str, path: st
         f"{path} differs from contracts/{export.SPECS[service]}: run `{export.REGENERATE}`, "
         "or make the served document request-independent"
     )
+
+
+def test_the_hours_service_ships_the_introspection_schema() -> None:
+    """The hours service validates each introspection answer against its packaged copy of the
+    schema (the Docker image has no contracts/ directory): the copy is the committed one."""
+    original = export.CONTRACTS / "introspection.schema.json"
+    copy = export.CONTRACTS.parent / "services/hours/hours_service/introspection.schema.json"
+    assert copy.exists(), f"{copy.relative_to(export.CONTRACTS.parent)} is missing: run `{export.REGENERATE}`"
+    if copy.read_text() != original.read_text():
+        pytest.fail(
+            f"services/hours/hours_service/{copy.name} differs from contracts/{original.name}.\n"
+            f"Run `{export.REGENERATE}` (it copies the schema into the package) and commit the result.",
+            pytrace=False,
+        )

@@ -4,11 +4,14 @@ A real hours instance (gunicorn, its own auth client) asks a small real HTTP ser
 speaks the introspection contract and answers, per token, what the test chose. An active
 answer lets the call through; an inactive one is a 401; an answer that breaks the
 contract means the user service is failing: 503, never a pass and never a 500.
+
+The service validates each answer against (its packaged copy of) the schema itself, so a
+few answers of each kind of break stand for all: what the schema refuses is jsonschema-rs's
+business, which the stub and the service share.
 """
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any
 
@@ -16,13 +19,11 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
-from timekeeper_dev.introspection_stub import IntrospectionStub
+from timekeeper_dev.introspection_stub import VALIDATOR, IntrospectionStub
 
 from tests.helpers import Server, load_contract
 
 SCHEMA = load_contract("introspection.schema.json")
-VALIDATOR = Draft202012Validator(SCHEMA)
 EXAMPLES = SCHEMA["examples"]
 ACTIVE = next(example for example in EXAMPLES if example["active"])
 PROBE = "/api/hours/v1/projects"
@@ -82,34 +83,14 @@ def _without(key: str) -> dict[str, Any]:
 
 NON_CONFORMING: dict[str, Any] = {
     "missing sub": _without("sub"),
-    "missing username": _without("username"),
-    "missing roles": _without("roles"),
-    "missing exp": _without("exp"),
-    "missing jti": _without("jti"),
-    "sub not a string": {**ACTIVE, "sub": 42},
-    "empty sub": {**ACTIVE, "sub": ""},
-    # found by the property test below: a NUL in sub made the hours service answer 500
-    # (Postgres text cannot hold it); the contract now says no control characters
-    "sub with NUL": {**ACTIVE, "sub": "\x00"},
-    "sub with a newline": {**ACTIVE, "sub": "ada\nadmin"},
-    "sub too long to store": {**ACTIVE, "sub": "u" * 256},
-    "username with a control character": {**ACTIVE, "username": "ada\x1b[31m"},
     "exp a string": {**ACTIVE, "exp": "1795000900"},
-    "exp not whole": {**ACTIVE, "exp": 4102444900.5},
-    "iat a boolean": {**ACTIVE, "iat": True},
-    "roles a string": {**ACTIVE, "roles": "user"},
-    "roles empty": {**ACTIVE, "roles": []},
     "unknown role": {**ACTIVE, "roles": ["user", "root"]},
-    "repeated role": {**ACTIVE, "roles": ["user", "user"]},
-    "active a string": {**ACTIVE, "active": "true"},
-    "active missing": _without("active"),
+    # a NUL in sub once made the hours service answer 500 (Postgres text cannot hold it);
+    # a final newline is the control character Python's re would let "$" pass
+    "sub with NUL": {**ACTIVE, "sub": "\x00"},
+    "sub with a final newline": {**ACTIVE, "sub": "ada\n"},
     "extra field": {**ACTIVE, "email": "ada@example.com"},
-    "wrong token_type": {**ACTIVE, "token_type": "refresh_token"},
-    "aud a number": {**ACTIVE, "aud": 7},
     "inactive with claims": {"active": False, "sub": "3f2c"},
-    "inactive as a string": {"active": "false"},
-    "empty object": {},
-    "null": None,
     "a list": [ACTIVE],
 }
 
@@ -137,7 +118,8 @@ def test_an_unusable_answer_is_a_503(
     assert_problem(response, 503)
 
 
-# -- every answer the schema allows, not only its examples --------------------------------
+# -- every answer the schema allows, not only its examples: the service stores and filters by
+# what it was told (a sub is the rows' user id), so odd but valid claims must not break it ------
 _printable = st.characters(codec="utf-8", exclude_characters=[chr(c) for c in range(32)] + ["\x7f"])
 _text = st.text(_printable, min_size=1, max_size=40)
 _unix = st.integers(min_value=0, max_value=2**40)
@@ -171,24 +153,3 @@ def test_any_active_answer_the_schema_allows_is_taken(
     VALIDATOR.validate(answer)  # the strategy stays inside the contract
     response = call_hours(contract_hours, fake_introspection.token_for(answer))
     assert response.status_code == 200, f"{answer} -> {response.status_code} {response.text[:300]}"
-
-
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(answer=ACTIVE_ANSWERS, data=st.data())
-def test_any_active_answer_with_one_field_broken_is_a_503(
-    contract_hours: Server, fake_introspection: IntrospectionStub, answer: dict[str, Any], data: st.DataObject
-) -> None:
-    broken = copy.deepcopy(answer)
-    key = data.draw(st.sampled_from(sorted(broken)), label="field")
-    broken[key] = data.draw(
-        st.one_of(st.none(), st.floats(allow_nan=False), st.lists(st.integers(), max_size=2), st.booleans()),
-        label="value",
-    )
-    if VALIDATOR.is_valid(broken):  # e.g. True where True was expected
-        return
-    response = call_hours(contract_hours, fake_introspection.token_for(broken, breaks_contract=True))
-    assert response.status_code == 503, f"{broken} -> {response.status_code} {response.text[:300]}"

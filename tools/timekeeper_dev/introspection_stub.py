@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from jsonschema import Draft202012Validator
+import jsonschema_rs
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "contracts" / "introspection.schema.json"
-VALIDATOR = Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+# jsonschema-rs, as the hours service: it reads the schema's patterns as JSON Schema says (ECMA-262)
+VALIDATOR = jsonschema_rs.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 INTROSPECT_PATH = "/internal/v1/introspect"
 LIVE_PATH = "/api/users/health/live"
 # the service credentials the stub expects unless it is told others (a test's, never deployed)
@@ -56,8 +57,12 @@ def contract_error(status: int, raw: bytes) -> str | None:
     except ValueError:
         return "not JSON"
     # the answer is oneOf active/inactive: name what each branch refused
-    errors = [e for error in VALIDATOR.iter_errors(body) for e in (error.context or [error])]
-    return "; ".join(f"{e.json_path}: {e.message}" for e in errors) or None
+    errors = [
+        cause
+        for error in VALIDATOR.iter_errors(body)
+        for cause in ([e for branch in getattr(error.kind, "context", None) or [] for e in branch] or [error])
+    ]
+    return "; ".join(f"/{'/'.join(map(str, e.instance_path))}: {e.message}" for e in errors) or None
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,20 @@ Retry-After, never 401, nothing cached), and both token-failure variants get
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+from importlib import resources
 from typing import Any, ClassVar
 
 import pytest
 from django.core.cache import cache
-from hours_service.auth import CACHE_PREFIX, IntrospectionAuthentication, cache_key
+from hours_service.auth import (
+    CACHE_PREFIX,
+    IntrospectionAuthentication,
+    NonConformingAnswer,
+    cache_key,
+    parse_answer,
+)
 from timekeeper_dev.introspection_stub import CLIENT_SECRET, SHORT_READ_TIMEOUT, SLOW_SECONDS
 from timekeeper_dev.net import free_port
 
@@ -224,3 +232,59 @@ def test_authenticate_header_makes_failures_401():
 
 def test_active_answer_matches_the_contract_example_shape(user):
     assert set(active_answer(user)) == {"active", "sub", "username", "roles", "exp", "iat", "jti"}
+
+
+# -- the contract check: each answer against the packaged introspection schema ------------------
+SCHEMA = json.loads((resources.files("hours_service") / "introspection.schema.json").read_text())
+ACTIVE = SCHEMA["examples"][0]
+
+
+@pytest.mark.parametrize("answer", SCHEMA["examples"], ids=["active", "admin", "inactive"])
+def test_every_example_of_the_schema_is_taken(answer):
+    principal = parse_answer(answer)
+    if answer["active"]:
+        assert (principal.id, principal.username, principal.roles, principal.exp) == (
+            answer["sub"],
+            answer["username"],
+            tuple(answer["roles"]),
+            answer["exp"],
+        )
+    else:
+        assert principal is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {**ACTIVE, "sub": "ada\n"},  # Python's re lets $ match before a final newline; the contract does not
+        {**ACTIVE, "username": "\n"},
+        {**ACTIVE, "jti": "a\x00"},
+        {**ACTIVE, "roles": ["root"]},
+        {**ACTIVE, "email": "ada@example.com"},
+        {"active": False, "sub": ACTIVE["sub"]},
+        [ACTIVE],
+        None,
+    ],
+    ids=[
+        "sub-final-newline",
+        "username-newline",
+        "jti-nul",
+        "role",
+        "extra",
+        "inactive-claims",
+        "list",
+        "null",
+    ],
+)
+def test_an_answer_the_schema_refuses_is_refused(answer):
+    with pytest.raises(NonConformingAnswer):
+        parse_answer(answer)
+
+
+def test_the_reason_says_where_the_answer_breaks_not_what_it_holds():
+    """The reason is logged: it names the claims that break the contract, never their values."""
+    with pytest.raises(NonConformingAnswer) as caught:
+        parse_answer({**ACTIVE, "username": "ada-the-admin\n", "roles": ["root"]})
+    reason = str(caught.value)
+    assert "/username" in reason and "/roles/0" in reason, reason
+    assert "ada-the-admin" not in reason and "root" not in reason, reason
