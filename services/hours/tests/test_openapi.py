@@ -59,3 +59,24 @@ def test_errors_are_documented_as_problems(spec):
     }
     entry_params = {p["name"] for p in spec["paths"]["/api/hours/v1/entries"]["get"]["parameters"]}
     assert {"from", "to", "project", "billable", "running", "tag", "ordering", "page", "user"} <= entry_params
+
+
+@pytest.mark.parametrize(
+    ("path", "filterset"),
+    [
+        ("/api/hours/v1/projects", "ProjectFilter"),
+        ("/api/hours/v1/entries", "EntryListFilter"),
+        ("/api/hours/v1/entries/export", "EntryListFilter"),
+        ("/api/hours/v1/reports", "EntryFilter"),
+    ],
+)
+def test_each_filter_is_documented_from_its_filterset(spec, path, filterset):
+    """The FilterSet is the one definition: what it filters by is what the operation documents."""
+    from hours_service.timesheets import filters
+
+    filterset_class = getattr(filters, filterset)
+    documented = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"] if p["in"] == "query"}
+    assert set(filterset_class.base_filters) <= set(documented)
+    if "ordering" in filterset_class.base_filters:
+        choices = [value for value, _ in filterset_class.base_filters["ordering"].extra["choices"]]
+        assert sorted(documented["ordering"]["schema"]["items"]["enum"]) == sorted(choices)

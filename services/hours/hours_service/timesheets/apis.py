@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django_filters import FilterSet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -22,6 +25,7 @@ from hours_service.pagination import (
 )
 from hours_service.timesheets import reports, selectors, services
 from hours_service.timesheets.export import csv_lines
+from hours_service.timesheets.filters import EntryFilter, EntryListFilter, ProjectFilter
 from hours_service.timesheets.serializers import (
     ENTRY_COLUMNS,
     UTC,
@@ -41,6 +45,12 @@ from hours_service.timesheets.serializers import (
 class Api(APIView):
     """What every operation shares: whose data a read is about."""
 
+    # A list names its FilterSet, the one definition of its filters: DjangoFilterBackend
+    # validates the query string with it (a bad value is a 400) and narrows the queryset, and
+    # drf-spectacular documents its parameters (hours_service.openapi).
+    filter_backends: ClassVar[list[type[DjangoFilterBackend]]] = []
+    filterset_class: ClassVar[type[FilterSet] | None] = None
+
     @staticmethod
     def subject_id(request: Request, requested: str | None) -> str:
         """The caller's id, or for an admin the ``?user=`` asked for."""
@@ -57,6 +67,17 @@ class Api(APIView):
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` narrowed by the query string (``GenericAPIView.filter_queryset``)."""
+        if (
+            self.filterset_class
+            and not self.filterset_class.base_filters.keys() & self.request.query_params.keys()
+        ):
+            return queryset  # nothing to narrow: skip building a FilterSet (it deep-copies its filters)
+        for backend in self.filter_backends:
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
+
 
 @extend_schema_serializer(component_name="SubjectParameters")
 class SubjectParameters(serializers.Serializer):
@@ -67,26 +88,19 @@ class SubjectParameters(serializers.Serializer):
 
 
 class ProjectListApi(Api):
-    @extend_schema_serializer(component_name="ProjectListParameters")
-    class FilterSerializer(serializers.Serializer):
-        archived = serializers.BooleanField(required=False, allow_null=True)
-        billable = serializers.BooleanField(required=False, allow_null=True)
-        search = serializers.CharField(required=False, max_length=200)
-        ordering = serializers.ChoiceField(
-            required=False, choices=["name", "-name", "created_at", "-created_at", "id", "-id"]
-        )
-        user = user_field()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProjectFilter
 
     @extend_schema(
         operation_id="projects_list",
         tags=["projects"],
-        parameters=[FilterSerializer, *PAGINATION_PARAMETERS],
+        parameters=[SubjectParameters, *PAGINATION_PARAMETERS],
         responses={200: paginated_schema(ProjectOutput, "PaginatedProjects"), **problems(400, 403, 404)},
     )
     def get(self, request: Request) -> Response:
-        filters = self.validated(self.FilterSerializer, request.query_params)
-        owner_id = self.subject_id(request, filters.pop("user", None))
-        projects = selectors.project_list(owner_id=owner_id, filters=filters)
+        params = self.validated(SubjectParameters, request.query_params)
+        owner_id = self.subject_id(request, params.get("user"))
+        projects = self.filter_queryset(selectors.project_list(owner_id=owner_id))
         return paginated_response(
             serializer_class=ProjectOutput, queryset=projects, request=request, view=self
         )
@@ -158,50 +172,21 @@ class ProjectDeleteApi(Api):
 # -- entries ---------------------------------------------------------------------------------
 
 
-@extend_schema_serializer(component_name="EntryFilterParameters")
-class EntryFilterSerializer(serializers.Serializer):
-    """The entry filters, shared by the list, the CSV export and the reports."""
-
-    project = id_field(required=False)
-    billable = serializers.BooleanField(required=False, allow_null=True)
-    tag = serializers.CharField(required=False, max_length=40)
-    user = user_field()
-
-
 class EntryListApi(Api):
-    @extend_schema_serializer(component_name="EntryListParameters")
-    class FilterSerializer(EntryFilterSerializer):
-        # "from" is a keyword, hence the field list below the class body.
-        to = AwareDateTimeField(required=False, help_text="entries that start before this instant")
-        running = serializers.BooleanField(required=False, allow_null=True)
-        ordering = serializers.ChoiceField(
-            required=False,
-            choices=["started_at", "-started_at", "ended_at", "-ended_at", "created_at", "-created_at"],
-        )
-
-        def get_fields(self) -> dict[str, serializers.Field]:
-            fields = super().get_fields()
-            fields["from"] = AwareDateTimeField(
-                required=False, help_text="entries that end after this instant (or still run)"
-            )
-            return fields
-
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            if attrs.get("from") and attrs.get("to") and attrs["to"] <= attrs["from"]:
-                raise serializers.ValidationError({"to": ["must be after from."]})
-            return attrs
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EntryListFilter
 
     @extend_schema(
         operation_id="entries_list",
         tags=["entries"],
-        parameters=[FilterSerializer, *PAGINATION_PARAMETERS],
+        parameters=[SubjectParameters, *PAGINATION_PARAMETERS],
         responses={200: paginated_schema(EntryOutput, "PaginatedEntries"), **problems(400, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         # Without query parameters (the usual call: the latest page) there is nothing to check.
-        filters = self.validated(self.FilterSerializer, request.query_params) if request.query_params else {}
-        user_id = self.subject_id(request, filters.pop("user", None))
-        entries = selectors.entry_list(user_id=user_id, filters=filters)
+        params = self.validated(SubjectParameters, request.query_params) if request.query_params else {}
+        user_id = self.subject_id(request, params.get("user"))
+        entries = self.filter_queryset(selectors.entry_list(user_id=user_id))
         now = timezone.now()
         return paginated_items(
             queryset=entries.values_list(*ENTRY_COLUMNS),
@@ -277,8 +262,11 @@ class EntryDeleteApi(Api):
 
 
 class EntryExportApi(Api):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EntryListFilter
+
     @extend_schema_serializer(component_name="EntryExportParameters")
-    class FilterSerializer(EntryListApi.FilterSerializer):
+    class ParameterSerializer(SubjectParameters):
         tz = TimeZoneField(required=False, default=UTC, help_text="IANA zone the times are written in")
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
@@ -288,19 +276,21 @@ class EntryExportApi(Api):
     @extend_schema(
         operation_id="entries_export",
         tags=["entries"],
-        parameters=[FilterSerializer],
+        parameters=[ParameterSerializer],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the entries as CSV"),
             **problems(400, 403),
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        filters = self.validated(self.FilterSerializer, request.query_params)
-        tz = filters.pop("tz")
-        user_id = self.subject_id(request, filters.pop("user", None))
-        filters.setdefault("ordering", "started_at")
-        entries = selectors.entry_list(user_id=user_id, filters=filters).iterator(chunk_size=500)
-        response = StreamingHttpResponse(csv_lines(entries, tz), content_type="text/csv; charset=utf-8")
+        params = self.validated(self.ParameterSerializer, request.query_params)
+        user_id = self.subject_id(request, params.get("user"))
+        # oldest first unless ?ordering= says otherwise (a file reads top to bottom)
+        entries = self.filter_queryset(selectors.entry_list(user_id=user_id).order_by("started_at"))
+        tz = params["tz"]
+        response = StreamingHttpResponse(
+            csv_lines(entries.iterator(chunk_size=500), tz), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = 'attachment; filename="timekeeper-entries.csv"'
         return response
 
@@ -379,8 +369,11 @@ class ReportBucketOutput(serializers.Serializer):
 
 
 class ReportApi(Api):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EntryFilter
+
     @extend_schema_serializer(component_name="ReportParameters")
-    class FilterSerializer(EntryFilterSerializer):
+    class ParameterSerializer(SubjectParameters):
         group_by = serializers.ChoiceField(choices=["day", "week", "month", "project"], default="day")
         start_date = serializers.DateField(help_text="first local day (included)")
         end_date = serializers.DateField(help_text="last local day (included)")
@@ -409,20 +402,19 @@ class ReportApi(Api):
     @extend_schema(
         operation_id="reports_retrieve",
         tags=["reports"],
-        parameters=[FilterSerializer],
+        parameters=[ParameterSerializer],
         responses={200: OutputSerializer, **problems(400, 403)},
     )
     def get(self, request: Request) -> Response:
-        params = self.validated(self.FilterSerializer, request.query_params)
-        user_id = self.subject_id(request, params.pop("user", None))
-        tz = params.pop("tz")
+        params = self.validated(self.ParameterSerializer, request.query_params)
+        user_id = self.subject_id(request, params.get("user"))
+        tz = params["tz"]
         report = reports.entry_report(
-            user_id=user_id,
-            group_by=params.pop("group_by"),
-            start_date=params.pop("start_date"),
-            end_date=params.pop("end_date"),
+            entries=self.filter_queryset(selectors.entry_list(user_id=user_id)),
+            group_by=params["group_by"],
+            start_date=params["start_date"],
+            end_date=params["end_date"],
             tz=tz,
-            filters=params,
         )
         with timezone.override(tz):  # the periods' bounds are written in the report's zone
             return Response(self.OutputSerializer(report).data)

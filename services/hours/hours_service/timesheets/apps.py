@@ -7,5 +7,5 @@ class TimesheetsConfig(AppConfig):
     verbose_name = "Timesheets"
 
     def ready(self) -> None:
-        # drf-spectacular learns the bearer scheme of our authentication class here.
+        # drf-spectacular learns the bearer scheme and the FilterSet parameters here.
         from hours_service import openapi  # noqa: F401

@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from hours_service.timesheets.selectors import entry_list
+from hours_service.timesheets.models import Entry
+from hours_service.timesheets.selectors import entries_overlapping
 
 GroupBy = Literal["day", "week", "month", "project"]
 MAX_REPORT_DAYS = 400
@@ -106,19 +108,19 @@ def _day_segments(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[da
 
 def entry_report(
     *,
-    user_id: str,
+    entries: QuerySet[Entry],
     group_by: GroupBy,
     start_date: date,
     end_date: date,
     tz: ZoneInfo,
-    filters: dict[str, Any] | None = None,
 ) -> Report:
-    """Totals over the local days ``start_date`` to ``end_date`` (both included)."""
+    """Totals of ``entries`` (one user's, perhaps filtered) over the local days ``start_date`` to
+    ``end_date`` (both included)."""
     range_start = local_midnight(start_date, tz)
     range_end = local_midnight(end_date + timedelta(days=1), tz)
     now = timezone.now()
     rows = (
-        entry_list(user_id=user_id, filters={**(filters or {}), "from": range_start, "to": range_end})
+        entries_overlapping(entries, start=range_start, end=range_end)
         .order_by()
         .values_list("started_at", "ended_at", "billable", "project_id", "project__name")
     )

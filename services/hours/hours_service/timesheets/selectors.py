@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from django.db.models import QuerySet
-from django_filters import FilterSet
 
-from hours_service.errors import NotFound, ValidationFailed
-from hours_service.timesheets.filters import EntryFilter, ProjectFilter
+from hours_service.errors import NotFound
+from hours_service.timesheets.filters import EntryListFilter
 from hours_service.timesheets.models import Entry, Project
 
 
-def _filtered(
-    filterset_class: type[FilterSet], queryset: QuerySet, filters: dict[str, Any] | None
-) -> QuerySet:
-    data = {k: v for k, v in (filters or {}).items() if v is not None}
-    if not data:
-        return queryset  # nothing to narrow: skip building a FilterSet (it deep-copies its filters)
-    filterset = filterset_class(data, queryset=queryset)
-    if not filterset.is_valid():
-        raise ValidationFailed({field: list(messages) for field, messages in filterset.errors.items()})
-    return filterset.qs
-
-
-def project_list(*, owner_id: str, filters: dict[str, Any] | None = None) -> QuerySet[Project]:
-    return _filtered(ProjectFilter, Project.objects.filter(owner_id=owner_id), filters)
+def project_list(*, owner_id: str) -> QuerySet[Project]:
+    """The user's projects (the API narrows them with its FilterSet)."""
+    return Project.objects.filter(owner_id=owner_id)
 
 
 def project_get(*, owner_id: str, project_id: int) -> Project:
@@ -36,9 +24,14 @@ def project_get(*, owner_id: str, project_id: int) -> Project:
     return project
 
 
-def entry_list(*, user_id: str, filters: dict[str, Any] | None = None) -> QuerySet[Entry]:
-    queryset = Entry.objects.filter(user_id=user_id).select_related("project")
-    return _filtered(EntryFilter, queryset, filters)
+def entry_list(*, user_id: str) -> QuerySet[Entry]:
+    """The user's entries (the API narrows them with its FilterSet)."""
+    return Entry.objects.filter(user_id=user_id).select_related("project")
+
+
+def entries_overlapping(entries: QuerySet[Entry], *, start: datetime, end: datetime) -> QuerySet[Entry]:
+    """Those of ``entries`` that overlap ``[start, end)``, as the list's ``from``/``to`` say it."""
+    return EntryListFilter.filter_to(EntryListFilter.filter_from(entries, "from", start), "to", end)
 
 
 def entry_get(*, user_id: str, entry_id: int) -> Entry:

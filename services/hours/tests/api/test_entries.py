@@ -77,6 +77,24 @@ def test_list_filters(api, user):
     assert ids() == sorted(ids(), reverse=True)
 
 
+def test_list_orders_by_any_field_the_filter_names(api, user):
+    """ordering takes started_at, ended_at, created_at and id, each either way, and several
+    of them (the first decides); id breaks ties."""
+    first = EntryFactory(user_id=user.id, started_at=BASE, ended_at=BASE + HOUR)
+    second = EntryFactory(user_id=user.id, started_at=BASE + 2 * HOUR, ended_at=BASE + 3 * HOUR)
+    third = EntryFactory(user_id=user.id, started_at=BASE - 2 * HOUR, ended_at=BASE - HOUR)
+
+    def ids(ordering):
+        response = api.get(URL, {"ordering": ordering})
+        assert response.status_code == 200, response.json()
+        return [e["id"] for e in response.json()["results"]]
+
+    assert ids("id") == [first.pk, second.pk, third.pk]
+    assert ids("-id") == [third.pk, second.pk, first.pk]
+    assert ids("ended_at") == [third.pk, first.pk, second.pk]
+    assert ids("-created_at,-id") == [third.pk, second.pk, first.pk]
+
+
 def test_listed_entries_are_what_reading_each_one_answers(api, user):
     """The list builds its rows without EntryOutput (serializers.entry_rows): same body."""
     project = ProjectFactory(owner_id=user.id, name="Website")

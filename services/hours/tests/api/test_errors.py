@@ -73,20 +73,43 @@ def test_unsupported_media_type(api):
     assert_problem(api.post(ENTRIES, "started_at=x", content_type="application/x-www-form-urlencoded"), 415)
 
 
+BAD_FILTERS = [
+    ({"from": "not-a-date"}, "from"),
+    ({"to": "2024-02-30T00:00:00Z"}, "to"),
+    ({"from": "2024-05-07T00:00:00"}, "from"),  # no offset: which instant is meant?
+    ({"from": "2024-05-07T00:00:00Z", "to": "2024-05-06T00:00:00Z"}, "to"),
+    ({"from": "2024-05-07T00:00:00Z", "to": "2024-05-07T00:00:00Z"}, "to"),
+    ({"project": "x"}, "project"),
+    ({"project": "1.5"}, "project"),
+    ({"project": "0"}, "project"),
+    ({"project": str(2**63)}, "project"),  # past bigint: a 400, not a database error
+    ({"running": "perhaps"}, "running"),
+    ({"billable": "maybe"}, "billable"),
+    ({"tag": "t" * 41}, "tag"),
+    ({"ordering": "password"}, "ordering"),
+    ({"ordering": "started_at,password"}, "ordering"),
+]
+
+
+@pytest.mark.parametrize(("params", "field"), BAD_FILTERS, ids=[str(p) for p, _ in BAD_FILTERS])
+@pytest.mark.parametrize("url", [ENTRIES, f"{ENTRIES}/export"])
+def test_a_bad_filter_is_a_validation_problem_naming_it(api, url, params, field):
+    body = assert_problem(api.get(url, params), 400)
+    assert body["type"] == "urn:timekeeper:problem:validation-error"
+    assert list(body["errors"]) == [field], body
+
+
 @pytest.mark.parametrize(
-    "params",
+    ("params", "field"),
     [
-        {"from": "not-a-date"},
-        {"to": "2024-02-30T00:00:00Z"},
-        {"from": "2024-05-07T00:00:00Z", "to": "2024-05-06T00:00:00Z"},
-        {"project": "x"},
-        {"running": "perhaps"},
-        {"ordering": "password"},
+        ({"archived": "perhaps"}, "archived"),
+        ({"search": "s" * 201}, "search"),
+        ({"ordering": "owner_id"}, "ordering"),
     ],
 )
-def test_bad_query_params(api, params):
-    body = assert_problem(api.get(ENTRIES, params), 400)
-    assert body["errors"]
+def test_a_bad_project_filter_is_a_validation_problem_naming_it(api, params, field):
+    body = assert_problem(api.get("/api/hours/v1/projects", params), 400)
+    assert list(body["errors"]) == [field], body
 
 
 def test_huge_ids_in_the_path_are_404(api):

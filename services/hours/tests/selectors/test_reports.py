@@ -7,7 +7,9 @@ from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hours_service.timesheets.filters import EntryFilter
 from hours_service.timesheets.reports import entry_report, local_midnight
+from hours_service.timesheets.selectors import entry_list
 
 from tests.factories import EntryFactory, ProjectFactory, utc
 
@@ -22,9 +24,8 @@ def totals(report) -> dict[str, int]:
 
 
 def by_day(user_id: str, start: date, end: date, tz: ZoneInfo = BERLIN, **filters):
-    return entry_report(
-        user_id=user_id, group_by="day", start_date=start, end_date=end, tz=tz, filters=filters
-    )
+    entries = EntryFilter(filters, queryset=entry_list(user_id=user_id)).qs
+    return entry_report(entries=entries, group_by="day", start_date=start, end_date=end, tz=tz)
 
 
 def test_spring_forward_day_has_23_hours():
@@ -79,7 +80,11 @@ def test_weeks_are_iso_weeks_in_local_time():
     # Sunday 2024-05-12 23:00 to Monday 01:00 in Berlin: one hour in each ISO week.
     EntryFactory(user_id="u", started_at=utc(2024, 5, 12, 21), ended_at=utc(2024, 5, 12, 23))
     report = entry_report(
-        user_id="u", group_by="week", start_date=date(2024, 5, 6), end_date=date(2024, 5, 19), tz=BERLIN
+        entries=entry_list(user_id="u"),
+        group_by="week",
+        start_date=date(2024, 5, 6),
+        end_date=date(2024, 5, 19),
+        tz=BERLIN,
     )
     assert totals(report) == {"2024-W19": H, "2024-W20": H}
     assert report.buckets[1].start == local_midnight(date(2024, 5, 13), BERLIN)
@@ -89,7 +94,11 @@ def test_months_in_local_time():
     # 2024-03-31 22:30Z is already April in Berlin.
     EntryFactory(user_id="u", started_at=utc(2024, 3, 31, 21), ended_at=utc(2024, 3, 31, 23))
     report = entry_report(
-        user_id="u", group_by="month", start_date=date(2024, 3, 1), end_date=date(2024, 4, 30), tz=BERLIN
+        entries=entry_list(user_id="u"),
+        group_by="month",
+        start_date=date(2024, 3, 1),
+        end_date=date(2024, 4, 30),
+        tz=BERLIN,
     )
     assert totals(report) == {"2024-03": H, "2024-04": H}
 
@@ -107,7 +116,11 @@ def test_by_project_with_billable_totals():
     EntryFactory(user_id="u", started_at=utc(2024, 5, 6, 12), ended_at=utc(2024, 5, 6, 13))
     EntryFactory(user_id="someone-else", started_at=utc(2024, 5, 6, 12), ended_at=utc(2024, 5, 6, 20))
     report = entry_report(
-        user_id="u", group_by="project", start_date=date(2024, 5, 6), end_date=date(2024, 5, 6), tz=BERLIN
+        entries=entry_list(user_id="u"),
+        group_by="project",
+        start_date=date(2024, 5, 6),
+        end_date=date(2024, 5, 6),
+        tz=BERLIN,
     )
     assert [(b.key, b.project_name, b.total_seconds, b.billable_seconds) for b in report.buckets] == [
         (str(website.pk), "Website", 3 * H, 2 * H),
