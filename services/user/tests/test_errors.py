@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -70,6 +71,51 @@ def test_validation_error_lists_fields(client):
     body = assert_problem(client.post(REGISTER, json={"username": "x"}), 400, "validation-error")
     assert set(body["errors"]) == {"username", "email", "password"}
     assert body["title"] == "Validation failed"
+
+
+#: what the hours service says for the same body (its JSON parser), word for word
+NESTED_TOO_DEEPLY = "JSON parse error - the document is nested too deeply."
+
+
+@pytest.mark.parametrize("opening", [b"[", b'{"a":'])
+@pytest.mark.parametrize(("method", "path"), [("post", REGISTER), ("patch", f"{REGISTER}/me")])
+def test_a_body_nested_too_deeply_is_400_problem(client, auth_headers, opening, method, path):
+    """Deeper than the JSON decoder can go (a few KB of brackets): refused like malformed
+    JSON, in the hours service's words, never a RecursionError's 500."""
+    closing = b"]" if opening == b"[" else b"}"
+    body = opening * 5_000 + b"1" + closing * 5_000
+    response = getattr(client, method)(path, data=body, content_type="application/json", headers=auth_headers)
+    problem = assert_problem(response, 400, "malformed-request")
+    assert problem["detail"] == NESTED_TOO_DEEPLY
+
+
+def json_operations(app):
+    """(method, path) of every operation whose document takes a JSON body, path parameters
+    filled with a fresh UUID."""
+    spec = app.test_client().get("/api/users/openapi.json").get_json()
+    found = [
+        (method, re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path))
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert len(found) >= 3  # register, my account, an admin's change of a user
+    return found
+
+
+def test_every_json_operation_refuses_a_body_nested_too_deeply(app, client, admin_headers):
+    body = b"[" * 5_000 + b"]" * 5_000
+    for method, path in json_operations(app):
+        response = client.open(
+            path, method=method.upper(), data=body, content_type="application/json", headers=admin_headers
+        )
+        assert assert_problem(response, 400, "malformed-request")["detail"] == NESTED_TOO_DEEPLY, path
+
+
+def test_nesting_the_decoder_can_go_is_judged_by_the_schema(client):
+    body = {"username": [[[[["ada"]]]]], "email": "ada@example.com", "password": "x" * 12}
+    problem = assert_problem(client.post(REGISTER, json=body), 400, "validation-error")
+    assert set(problem["errors"]) == {"username"}
 
 
 def test_too_large_body_is_413_problem(client):

@@ -47,6 +47,13 @@ class ValidationFailed(ServiceError):
     title = "Validation failed"
 
 
+class MalformedRequest(ServiceError):
+    """A body that cannot be read as its media type (JSON that does not decode)."""
+
+    status = 400
+    slug = "malformed-request"
+
+
 class Conflict(ServiceError):
     status = 409
     slug = "conflict"
@@ -171,13 +178,6 @@ def handle_http_exception(error: HTTPException) -> Response:
     """Werkzeug's errors: 404, 405, malformed bodies, 413, ..."""
     status = error.code or 500
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    data = getattr(error, "data", None)  # webargs attaches its messages here
-    messages = data.get("messages") if isinstance(data, dict) else None
-    if messages and "json" in messages:
-        detail = "The request body is not valid JSON."
-        if _is_oauth2_endpoint():
-            return oauth2_error_response(OAuth2Error("invalid_request", detail))
-        return problem(status, detail, slug="malformed-request", headers=headers)
     if _is_oauth2_endpoint() and status == 400:
         return oauth2_error_response(OAuth2Error("invalid_request", error.description))
     return problem(status, error.description, headers=headers)

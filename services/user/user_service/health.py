@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from apiflask import APIBlueprint, Schema
+from apiflask import Schema
 from apiflask.fields import Dict, String
 from sqlalchemy.exc import SQLAlchemyError
 
 from user_service.db import get_engine, ping
 from user_service.errors import problem
+from user_service.parsers import APIBlueprint
 
 logger = logging.getLogger(__name__)
 

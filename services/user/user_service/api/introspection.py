@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiflask import APIBlueprint
 from flask import request
 
 from user_service import selectors
@@ -17,6 +16,7 @@ from user_service.auth import service_auth
 from user_service.db import get_session
 from user_service.errors import OAuth2Error, oauth2_endpoint
 from user_service.observability import introspection_requests
+from user_service.parsers import APIBlueprint
 
 bp = APIBlueprint("introspection", __name__, url_prefix="/internal/v1/introspect", enable_openapi=False)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from apiflask import APIBlueprint
 from flask import Response
 
 from user_service.observability import metrics_response
+from user_service.parsers import APIBlueprint
 
 bp = APIBlueprint("metrics", __name__, url_prefix="/internal/v1/metrics", enable_openapi=False)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiflask import APIBlueprint, Schema
+from apiflask import Schema
 from apiflask.fields import Integer, String
 
 from user_service import services
 from user_service.api.oauth2 import FormSchema, public_client_check, require_form_body
 from user_service.db import get_session
 from user_service.errors import OAuth2Error, oauth2_endpoint
+from user_service.parsers import APIBlueprint
 
 bp = APIBlueprint("tokens", __name__, url_prefix="/api/users/v1/token", tag="Tokens")
 bp.before_request(require_form_body)

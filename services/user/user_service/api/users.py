@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from apiflask import APIBlueprint, Schema
+from apiflask import Schema
 from apiflask.fields import UUID, Boolean, DateTime, Email, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError, validates_schema
@@ -15,6 +15,7 @@ from user_service.auth import bearer, current_access, role_required
 from user_service.db import get_session
 from user_service.errors import NotFound
 from user_service.models import ROLES, User
+from user_service.parsers import APIBlueprint
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/users/v1/users", tag="Users")
 
