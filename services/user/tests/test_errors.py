@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -73,6 +74,17 @@ def test_validation_error_lists_fields(client):
     assert body["title"] == "Validation failed"
 
 
+#: a lone surrogate, as JSON's escape: it decodes, and no UTF-8 (the database's, the
+#: password hasher's) can hold it
+LONE = "\\ud800"
+#: the hours service's (DRF's) words for it
+SURROGATE = "Surrogate characters are not allowed: U+D800."
+
+
+def _json(body: str) -> dict:
+    return {"data": body.encode(), "content_type": "application/json"}
+
+
 #: what the hours service says for the same body (its JSON parser), word for word
 NESTED_TOO_DEEPLY = "JSON parse error - the document is nested too deeply."
 
@@ -110,6 +122,14 @@ def test_every_json_operation_refuses_a_body_nested_too_deeply(app, client, admi
             path, method=method.upper(), data=body, content_type="application/json", headers=admin_headers
         )
         assert assert_problem(response, 400, "malformed-request")["detail"] == NESTED_TOO_DEEPLY, path
+
+
+def test_every_json_operation_refuses_a_lone_surrogate(app, client, admin_headers):
+    for method, path in json_operations(app):
+        response = client.open(
+            path, method=method.upper(), headers=admin_headers, **_json(f'{{"any": "{LONE}"}}')
+        )
+        assert assert_problem(response, 400, "validation-error")["errors"] == {"any": [SURROGATE]}, path
 
 
 def test_nesting_the_decoder_can_go_is_judged_by_the_schema(client):
@@ -186,6 +206,63 @@ def test_nul_in_a_search_is_400(client, admin_headers):
 def test_nul_in_a_login_is_invalid_grant(client, user, login_as):
     form = {"grant_type": "password", "username": login_as, "password": "whatever it is"}
     assert_oauth2_error(client.post("/api/users/v1/token", data=form), 400, "invalid_grant")
+
+
+@pytest.mark.parametrize("field", ["username", "email", "password", "display_name"])
+def test_a_lone_surrogate_in_a_registration_is_400_naming_the_field(client, field):
+    good = {"username": "ada", "email": "ada@example.com", "password": "correct horse battery"}
+    body = json.dumps({**good, field: "x"}).replace('"x"', f'"a{LONE}b"')
+    problem = assert_problem(client.post(REGISTER, **_json(body)), 400, "validation-error")
+    assert problem["errors"] == {field: [SURROGATE]}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (f'{{"display_name": "{LONE}"}}', "display_name"),
+        (f'{{"password": "{LONE}", "current_password": "correct horse battery"}}', "password"),
+        (f'{{"password": "a new password", "current_password": "{LONE}"}}', "current_password"),
+        (f'{{"{LONE}": "a member name"}}', "_schema"),
+    ],
+)
+def test_a_lone_surrogate_in_my_account_is_400_naming_the_field(client, auth_headers, body, field):
+    response = client.patch(f"{REGISTER}/me", headers=auth_headers, **_json(body))
+    assert field in assert_problem(response, 400, "validation-error")["errors"]
+
+
+def test_a_lone_surrogate_in_a_list_is_named_by_its_place(client, user, admin_headers):
+    body = f'{{"roles": ["user", "{LONE}"]}}'
+    response = client.patch(f"{REGISTER}/{user.id}", headers=admin_headers, **_json(body))
+    assert assert_problem(response, 400, "validation-error")["errors"] == {"roles.1": [SURROGATE]}
+
+
+def test_a_surrogate_pair_is_one_character_and_welcome(client):
+    body = '{"username": "ada", "email": "ada@example.com", "password": "correct horse \\ud83d\\ude00",'
+    body += ' "display_name": "Ada \\ud83d\\ude00"}'
+    response = client.post(REGISTER, **_json(body))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["display_name"] == "Ada \N{GRINNING FACE}"
+
+
+def test_a_surrogate_sent_as_utf8_bytes_is_not_json(client):
+    """UTF-8 cannot encode a surrogate: such bytes are not UTF-8, so not JSON."""
+    body = b'{"username": "ada", "email": "ada@example.com", "password": "\xed\xa0\x80 battery"}'
+    response = client.post(REGISTER, data=body, content_type="application/json")
+    assert_problem(response, 400, "malformed-request")
+
+
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [
+        (b"%ED%A0%80", "invalid_grant"),  # not UTF-8 once decoded: kept as typed, a wrong password
+        (b"\xed\xa0\x80", "invalid_request"),  # not UTF-8: the form reads as empty
+    ],
+)
+def test_a_surrogate_cannot_reach_a_form_parameter(client, user, password, error):
+    """Form bodies are UTF-8, which has no surrogates: never a 500 on the token endpoint."""
+    body = b"grant_type=password&username=ada&password=" + password
+    response = client.post("/api/users/v1/token", data=body, content_type="application/x-www-form-urlencoded")
+    assert_oauth2_error(response, 400, error)
 
 
 def test_a_value_the_database_refuses_is_400(settings):

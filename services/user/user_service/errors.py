@@ -21,6 +21,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 PROBLEM_MIMETYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:timekeeper:problem:"
 OAUTH2_REALM = "timekeeper"
+#: the key of validation errors that no one field is to blame for
+NON_FIELD = "_schema"
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +135,8 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             flat.update(flatten_messages(value, f"{prefix}.{key}" if prefix else str(key)))
         return flat
     if isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_schema": list(messages)}
-    return {prefix or "_schema": [str(messages)]}
+        return {prefix or NON_FIELD: list(messages)}
+    return {prefix or NON_FIELD: [str(messages)]}
 
 
 def _validation_errors(detail: Any) -> dict[str, list[str]]:

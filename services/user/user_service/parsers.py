@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import apiflask
 from flask import request
 
-from user_service.errors import MalformedRequest
+from user_service.errors import NON_FIELD, MalformedRequest, ValidationFailed
 
 NOT_JSON = "The request body is not valid JSON."
-#: the hours service's words for the same body
+#: the hours service's words for the same body, and (DRF's) for the same string
 NESTED_TOO_DEEPLY = "JSON parse error - the document is nested too deeply."
+SURROGATE = "Surrogate characters are not allowed: U+{code_point:X}."
+SURROGATE_IN_NAME = "Surrogate characters are not allowed in a member name: U+{code_point:X}."
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def read_json_body() -> None:
@@ -35,13 +39,44 @@ def read_json_body() -> None:
         return
     try:
         # decoded as webargs decodes it next: strict UTF-8, then the standard decoder
-        json.loads(data.decode("utf-8"))
+        document = json.loads(data.decode("utf-8"))
     except ValueError:  # JSONDecodeError and UnicodeDecodeError
         raise MalformedRequest(NOT_JSON) from None
     except RecursionError:
         # The decoder recurses once per level: deeper than the interpreter allows is a
         # malformed document, as in the hours service (same limit: the recursion limit).
         raise MalformedRequest(NESTED_TOO_DEEPLY) from None
+    if errors := surrogate_errors(document):
+        raise ValidationFailed("The request is not valid.", errors=errors)
+
+
+def surrogate_errors(document: Any) -> dict[str, list[str]]:
+    """Where ``document`` holds a lone surrogate, by field (``"roles.1"``, as validation errors
+    are named), members' names included.
+
+    JSON's ``\\ud800`` escape decodes to one, and nothing downstream can encode it (the
+    database driver, the password hasher: UTF-8 has no surrogates). A pair decodes to the one
+    character it stands for, so what is left is always an error.
+    """
+    errors: dict[str, list[str]] = {}
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:  # not recursive: the document may be nearly as deep as the decoder went
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if found := _LONE_SURROGATE.search(value):
+                errors[path or NON_FIELD] = [SURROGATE.format(code_point=ord(found.group()))]
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                if found := _LONE_SURROGATE.search(name):
+                    message = SURROGATE_IN_NAME.format(code_point=ord(found.group()))
+                    errors.setdefault(path or NON_FIELD, []).append(message)
+                else:
+                    pending.append((f"{path}.{name}" if path else name, item))
+        elif isinstance(value, list):
+            pending.extend(
+                (f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value)
+            )
+    return dict(sorted(errors.items()))
 
 
 class APIBlueprint(apiflask.APIBlueprint):
