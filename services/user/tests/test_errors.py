@@ -9,6 +9,7 @@ import uuid
 
 import jwt
 import pytest
+from sqlalchemy import func, select
 
 from tests.helpers import (
     SERVICE_ID,
@@ -19,6 +20,8 @@ from tests.helpers import (
     basic,
     make_app,
 )
+from user_service import db
+from user_service.models import User
 
 REGISTER = "/api/users/v1/users"
 _NOW = int(time.time())
@@ -63,9 +66,62 @@ def test_json_that_is_not_an_object_is_400_problem(client, body):
     assert response.mimetype == "application/problem+json"
 
 
-def test_form_sent_to_a_json_endpoint_is_400_problem(client):
-    response = client.post(REGISTER, data={"username": "ada"})
-    assert_problem(response, 400, "validation-error")
+def test_a_form_sent_to_a_json_endpoint_is_415_problem(app, client):
+    form = {"username": "ada", "email": "ada@example.com", "password": "correct horse battery"}
+    problem = assert_problem(client.post(REGISTER, data=form), 415)
+    assert problem["detail"] == 'The body must be application/json, not "application/x-www-form-urlencoded".'
+    with app.app_context():
+        assert db.get_session().scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [
+        ({"Content-Type": "text/plain"}, ', not "text/plain"'),
+        ({"Content-Type": "application/xml; charset=utf-8"}, ', not "application/xml"'),
+        ({}, ""),  # a body that says nothing of its type
+    ],
+)
+def test_my_account_refuses_a_body_that_is_not_json(client, auth_headers, headers, named):
+    """Not a silent 200 that changes nothing: the client learns its body was not read."""
+    response = client.patch(
+        f"{REGISTER}/me", data='{"display_name": "Changed"}', headers={**auth_headers, **headers}
+    )
+    problem = assert_problem(response, 415)
+    assert problem["detail"] == f"The body must be application/json{named}."
+    assert client.get(f"{REGISTER}/me", headers=auth_headers).get_json()["display_name"] != "Changed"
+
+
+def test_json_with_a_structured_suffix_is_json(client, auth_headers):
+    response = client.patch(
+        f"{REGISTER}/me",
+        data='{"display_name": "Merged"}',
+        content_type="application/merge-patch+json",
+        headers=auth_headers,
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["display_name"] == "Merged"
+
+
+def test_no_body_is_for_the_schema_to_judge(client, auth_headers):
+    """Nothing sent, nothing refused for its type: a PATCH of nothing changes nothing, a
+    registration of nothing misses its fields."""
+    assert client.patch(f"{REGISTER}/me", headers=auth_headers).status_code == 200
+    problem = assert_problem(client.post(REGISTER), 400, "validation-error")
+    assert set(problem["errors"]) == {"username", "email", "password"}
+
+
+def test_authentication_is_checked_before_the_body(client):
+    response = client.patch(f"{REGISTER}/me", data="display_name=x", content_type="text/plain")
+    assert_problem(response, 401)
+
+
+def test_every_json_operation_refuses_other_media_types(app, client, admin_headers):
+    for method, path in json_operations(app):
+        response = client.open(
+            path, method=method.upper(), data="{}", content_type="text/plain", headers=admin_headers
+        )
+        assert_problem(response, 415)
 
 
 def test_validation_error_lists_fields(client):

@@ -109,6 +109,24 @@ def test_other_errors_are_problem_json(spec):
     assert spec["components"]["schemas"]["HTTPError"]["required"] == ["type", "title", "status"]
 
 
+def test_operations_that_take_json_document_their_415(spec):
+    takes_json = {
+        key
+        for key, operation in _operations(spec).items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    }
+    assert takes_json == {
+        ("POST", "/api/users/v1/users"),
+        ("PATCH", "/api/users/v1/users/me"),
+        ("PATCH", "/api/users/v1/users/{user_id}"),
+    }
+    for key, operation in _operations(spec).items():
+        if key in takes_json:
+            assert list(operation["responses"]["415"]["content"]) == ["application/problem+json"]
+        else:
+            assert "415" not in operation["responses"], key
+
+
 def test_revocation_answers_no_body_and_says_so(spec, client):
     """RFC 7009: the 200 of a revocation has no body, and the document promises none."""
     assert "content" not in spec["paths"]["/api/users/v1/token/revoke"]["post"]["responses"]["200"]

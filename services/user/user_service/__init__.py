@@ -11,10 +11,10 @@ from typing import Any
 
 from apiflask import APIFlask
 
-from user_service import api, db, errors, health, observability
+from user_service import api, db, errors, health, observability, openapi
 from user_service.auth import BEARER_SCHEME_NAME
 from user_service.config import Settings, load
-from user_service.openapi import PROBLEM_SCHEMA, problem_media_types
+from user_service.openapi import PROBLEM_SCHEMA
 from user_service.security import EXTENSION as SECURITY_EXTENSION
 from user_service.security import Security
 
@@ -59,7 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
         **ARGON2_DEFAULTS,
     )
     app.config.update(overrides)
-    app.spec_processor(problem_media_types)
+    app.spec_processor(openapi.process)
 
     observability.configure_logging(settings)
     observability.init_app(app)

@@ -1,5 +1,6 @@
 """What the generated OpenAPI document needs beyond apiflask's defaults: problem+json
-errors, and no body where an operation answers none."""
+errors, the 415 of every operation that takes JSON, and no body where an operation answers
+none. :func:`process` is the app's spec processor."""
 
 from __future__ import annotations
 
@@ -23,6 +24,22 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "required": ["type", "title", "status"],
 }
 _PROBLEM_REFS = {"#/components/schemas/HTTPError", "#/components/schemas/ValidationError"}
+
+
+def process(spec: dict[str, Any]) -> dict[str, Any]:
+    return problem_media_types(unsupported_media_type(spec))
+
+
+def unsupported_media_type(spec: dict[str, Any]) -> dict[str, Any]:
+    """An operation that takes JSON answers another media type with 415 (user_service.parsers)."""
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                operation["responses"]["415"] = {
+                    "description": "The body is not JSON",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}},
+                }
+    return spec
 
 
 def problem_media_types(spec: dict[str, Any]) -> dict[str, Any]:

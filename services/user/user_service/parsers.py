@@ -2,8 +2,9 @@
 them, as the hours service's JSON parser does for its views.
 
 apiflask hands a ``location="json"`` body to webargs, which decodes it with the standard
-library and nothing more. :class:`APIBlueprint` is apiflask's blueprint with one change: a
-view's JSON input first goes through :func:`read_json_body`. That runs inside the view, after
+library and nothing more, and reads a body of any other media type as no body at all.
+:class:`APIBlueprint` is apiflask's blueprint with one change: a view's JSON input first
+goes through :func:`read_json_body`. That runs inside the view, after
 authentication (as DRF parses lazily, after it), so a caller without a token is told that
 first, whatever its body.
 """
@@ -18,9 +19,11 @@ from typing import Any
 
 import apiflask
 from flask import request
+from werkzeug.exceptions import UnsupportedMediaType
 
 from user_service.errors import NON_FIELD, MalformedRequest, ValidationFailed
 
+JSON_MIMETYPE = "application/json"
 NOT_JSON = "The request body is not valid JSON."
 #: the hours service's words for the same body, and (DRF's) for the same string
 NESTED_TOO_DEEPLY = "JSON parse error - the document is nested too deeply."
@@ -32,11 +35,16 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def read_json_body() -> None:
     """Refuse a JSON body the schema must never see; the schema then judges the rest.
 
-    No body at all is left to the schema (it says which fields are missing).
+    No body at all is left to the schema (it says which fields are missing); a body of
+    another media type is 415, where webargs would read it as no body and the view would
+    answer as if nothing had been asked (a PATCH: 200, nothing changed).
     """
     data = request.get_data(cache=True)  # MAX_CONTENT_LENGTH bounds it (413)
-    if not data or not request.is_json:
+    if not data:
         return
+    if not request.is_json:  # application/json, or any application/*+json
+        named = f', not "{request.mimetype}"' if request.mimetype else ""
+        raise UnsupportedMediaType(f"The body must be {JSON_MIMETYPE}{named}.")
     try:
         # decoded as webargs decodes it next: strict UTF-8, then the standard decoder
         document = json.loads(data.decode("utf-8"))
