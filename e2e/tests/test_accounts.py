@@ -47,6 +47,9 @@ def test_logout_stops_the_token_at_the_hours_service_within_the_cache_bound(api,
     assert api.get("/api/hours/v1/projects", headers=account.headers).status_code == 200  # now cached
     revoked = api.post("/api/users/v1/token/revoke", data={"token": account.access_token})
     assert revoked.status_code == 200
+    # RFC 7009: no body, and (through the gateway too) no Content-Type naming one
+    assert revoked.content == b""
+    assert "Content-Type" not in revoked.headers
 
     def rejected() -> bool:
         response = api.get("/api/hours/v1/projects", headers=account.headers)

@@ -133,3 +133,7 @@ def test_revocation_answers_no_body_and_says_so(spec, client):
     response = client.post("/api/users/v1/token/revoke", data={"token": "not-a-token"})
     assert response.status_code == 200
     assert response.data == b""
+    # no body, so no media type: not text/html, which a client would try to render
+    assert "Content-Type" not in response.headers
+    assert response.headers["Content-Length"] == "0"
+    assert response.headers["Cache-Control"] == "no-store"

@@ -6,6 +6,7 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Integer, String
+from flask import Response, current_app
 
 from user_service import services
 from user_service.api.oauth2 import FormSchema, public_client_check, require_form_body
@@ -100,12 +101,16 @@ def token(form: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, str]]:
     operation_id="token_revoke",
     description="RFC 7009. A refresh token ends its session (every token of its family); an "
     "access token is revoked by its `jti`. Unknown tokens get the same 200.",
-    responses={200: "Revoked, or not a live token", **_oauth2_errors("invalid_request")},
+    responses={200: "Revoked, or not a live token: no body", **_oauth2_errors("invalid_request")},
 )
 @oauth2_endpoint
-def revoke(form: dict[str, str]) -> tuple[str, int, dict[str, str]]:
+def revoke(form: dict[str, str]) -> Response:
     public_client_check()
     services.token_revoke(
         session=get_session(), token=form["token"], token_type_hint=form.get("token_type_hint")
     )
-    return "", 200, NO_STORE
+    # RFC 7009 section 2.2: 200, and the client ignores the body, so there is none; and no
+    # Content-Type either (Flask's default, text/html, would name a body that is not there).
+    response = current_app.response_class(status=200, headers=NO_STORE)
+    del response.headers["Content-Type"]
+    return response
