@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+import psutil
 import psycopg
 import pytest
 from timekeeper_dev.postgres import PostgresCluster
@@ -121,3 +124,44 @@ def test_held_in_recovery_admits_no_connection_until_end_recovery() -> None:
         assert (cluster.data / "postgresql.conf").read_text() == conf
         with pytest.raises(RuntimeError, match="not held in recovery"):
             cluster.end_recovery()
+
+
+def test_frozen_answers_nothing_until_the_block_ends() -> None:
+    """Every process of the server stopped: a connection open before the freeze gets no answer,
+    a new one is not even greeted; both work again once the block ends."""
+    with PostgresCluster() as cluster:
+        with psycopg.connect(cluster.url(), autocommit=True) as before:
+            with cluster.frozen() as stopped:
+                assert len(stopped) >= 2  # the postmaster and its background processes at least
+                assert postmaster_of(cluster) in stopped
+                assert all(process.status() == psutil.STATUS_STOPPED for process in stopped)
+                with pytest.raises(psycopg.OperationalError, match="timeout expired"):
+                    psycopg.connect(cluster.url(), connect_timeout=2)
+                # libpq has no query timeout: an open connection waits, here for 1 s
+                assert not _answers_within(before, seconds=1.0)
+            assert not [process for process in stopped if process.status() == psutil.STATUS_STOPPED]
+            assert before.execute("SELECT 1").fetchone() == (1,)
+        with psycopg.connect(cluster.url(), connect_timeout=5) as after:
+            assert after.execute("SELECT 1").fetchone() == (1,)
+
+        with pytest.raises(KeyError), cluster.frozen() as stopped:
+            raise KeyError("the block failed")
+        assert postmaster_of(cluster).status() != psutil.STATUS_STOPPED  # continued all the same
+        with psycopg.connect(cluster.url(), connect_timeout=5) as after:
+            assert after.execute("SELECT 1").fetchone() == (1,)
+
+
+def postmaster_of(cluster: PostgresCluster) -> psutil.Process:
+    return psutil.Process(int((cluster.data / "postmaster.pid").read_text().split()[0]))
+
+
+def _answers_within(connection: psycopg.Connection, seconds: float) -> bool:
+    """Whether ``SELECT 1`` is answered within ``seconds``; the query is left to finish in a thread."""
+    answered = threading.Event()
+
+    def ask() -> None:
+        connection.execute("SELECT 1")
+        answered.set()
+
+    threading.Thread(target=ask, daemon=True).start()
+    return answered.wait(seconds)

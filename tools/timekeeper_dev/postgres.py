@@ -11,10 +11,11 @@ that matters.
         pg.create_database("users", owner="users", password="secret")
         print(pg.url("users", user="users", password="secret"))
 
-Two states a test of a client may need, on a running cluster: one role that must give its
-password while every other is still trusted (:meth:`PostgresCluster.require_password`), and a
+Three states a test of a client may need, on a running cluster: one role that must give its
+password while every other is still trusted (:meth:`PostgresCluster.require_password`), a
 server that runs but admits no connection, as while it starts or recovers
-(:meth:`PostgresCluster.hold_in_recovery`, until :meth:`PostgresCluster.end_recovery`).
+(:meth:`PostgresCluster.hold_in_recovery`, until :meth:`PostgresCluster.end_recovery`), and a
+server that answers nothing at all, as one that hangs (:meth:`PostgresCluster.frozen`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import psycopg
 from psycopg import sql
 
@@ -58,6 +60,14 @@ def find_bindir() -> Path:
         "PostgreSQL server binaries (initdb, pg_ctl) not found; run `make bootstrap` "
         "(Debian: apt-get install postgresql) or set PG_BINDIR"
     )
+
+
+def _stopped_or_gone(process: psutil.Process) -> bool:
+    """Stopped, or ended while being stopped (a backend whose client had just left)."""
+    try:
+        return process.status() in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return True
 
 
 class PostgresCluster:
@@ -197,6 +207,35 @@ class PostgresCluster:
             hba.write_text(original)
             self._reload()
             self._until_password_asked(role, asked=False, timeout=timeout)
+
+    @contextlib.contextmanager
+    def frozen(self, timeout: float = 10.0) -> Iterator[list[psutil.Process]]:
+        """Within the block every process of the server is stopped (SIGSTOP), as a server that
+        hangs (a stalled disk, a paused machine) is: the kernel still accepts connections and
+        acknowledges what is sent, but nothing answers, and no server-side timeout
+        (``statement_timeout``, ``lock_timeout``) can fire. Only a client's own timeouts end its
+        wait. Every process is continued (SIGCONT) when the block ends, however it ends.
+
+        Yields the stopped processes: the postmaster first, so that it starts no new one, then
+        its children; each is waited for until it is stopped (``TimeoutError`` after
+        ``timeout`` seconds)."""
+        postmaster = psutil.Process(int((self.data / "postmaster.pid").read_text().split()[0]))
+        stopped: list[psutil.Process] = []
+        try:
+            for process in (postmaster, *postmaster.children(recursive=True)):
+                with contextlib.suppress(psutil.NoSuchProcess):  # a backend that just ended
+                    process.suspend()
+                    stopped.append(process)
+            deadline = time.monotonic() + timeout
+            while not all(map(_stopped_or_gone, stopped)):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the server's processes not stopped after {timeout:.0f}s")
+                time.sleep(0.01)
+            yield stopped
+        finally:
+            for process in reversed(stopped):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.resume()
 
     def hold_in_recovery(self) -> None:
         """Restart the cluster as a standby with ``hot_standby = off``: it runs, and answers
