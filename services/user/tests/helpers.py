@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
+import requests
 from apiflask import APIFlask
 from flask.testing import FlaskClient
+from timekeeper_dev.net import free_port
+from timekeeper_dev.process import stop_process_group
 
 from tests.factories import PASSWORD
 from user_service import create_app
@@ -20,8 +29,52 @@ SIGNING_KEY = "test-signing-key-" + "0123456789abcdef" * 3  # 64 bytes: no HS512
 SERVICE_ID = "hours"
 SERVICE_SECRET = "test-introspection-secret"
 FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
+SERVICE_DIR = Path(__file__).resolve().parents[1]
 TOKEN_URL = "/api/users/v1/token"
 INTROSPECT_URL = "/internal/v1/introspect"
+
+
+@contextlib.contextmanager
+def gunicorn_serving(database_url: str, log: Path, **env: str) -> Iterator[str]:
+    """The app under gunicorn, started as the container starts it, on a free loopback port,
+    until the block ends; yields its base URL once ``/health/ready`` answers 200. ``env`` adds
+    to (or overrides) the environment; gunicorn's output goes to ``log``, which a test may
+    read (a pipe nobody reads would stall the server once full)."""
+    port = free_port()
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "APP_ENV": "test",
+        "DATABASE_URL": database_url,
+        "JWT_SIGNING_KEY": SIGNING_KEY,
+        "INTROSPECTION_CLIENT_ID": SERVICE_ID,
+        "INTROSPECTION_CLIENT_SECRET": SERVICE_SECRET,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        **env,
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    base = f"http://127.0.0.1:{port}"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(gunicorn), "-c", "python:user_service.gunicorn_conf", "user_service.wsgi:app"],
+            cwd=SERVICE_DIR, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60  # a busy 2-core machine boots slowly
+            while not _ready(base):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"gunicorn did not get ready:\n{log.read_text()}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            stop_process_group(process)
+
+
+def _ready(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/api/users/health/ready", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def make_app(settings: Settings, **config: Any) -> APIFlask:

@@ -2,63 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
-from timekeeper_dev.net import free_port
 
-from tests.helpers import SERVICE_ID, SERVICE_SECRET, SIGNING_KEY
-
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+from tests.helpers import SERVICE_ID, SERVICE_SECRET, gunicorn_serving
 
 
 @pytest.fixture
 def server(app, database_url, tmp_path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "APP_ENV": "test",
-        "DATABASE_URL": database_url,
-        "JWT_SIGNING_KEY": SIGNING_KEY,
-        "INTROSPECTION_CLIENT_ID": SERVICE_ID,
-        "INTROSPECTION_CLIENT_SECRET": SERVICE_SECRET,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-    }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = (tmp_path / "gunicorn.log").open("w+")
-    process = subprocess.Popen(
-        [str(gunicorn), "-c", "python:user_service.gunicorn_conf", "user_service.wsgi:app"],
-        cwd=SERVICE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60  # a busy 2-core machine boots slowly
-        while True:
-            try:
-                if requests.get(f"{base}/api/users/health/ready", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"gunicorn did not get ready:\n{log.read()}")
-            time.sleep(0.1)
+    with gunicorn_serving(database_url, tmp_path / "gunicorn.log") as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-        process.wait(timeout=20)
-        log.close()
 
 
 def test_gunicorn_serves_the_app(server):

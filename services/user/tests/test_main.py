@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -96,6 +98,29 @@ def test_create_admin_command_creates_and_promotes(service_env, empty_database_u
     assert admin_roles(empty_database_url, "plain") == ["user"]
     assert main(["create-admin", "--username", "plain", "--email", "p@example.com"]) == 0
     assert admin_roles(empty_database_url, "plain") == ["user", "admin"]
+
+
+def test_prestart_waits_for_another_replica_s_migration(service_env, empty_database_url):
+    """Replicas starting together take turns on the prestart lock: one that waits longer than
+    a request may wait for a lock (db.LOCK_TIMEOUT_MS) still migrates."""
+    holder = create_engine(Settings(database_url=empty_database_url).sqlalchemy_url)
+    held = threading.Event()
+
+    def hold_the_lock() -> None:
+        with holder.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": db.PRESTART_LOCK_ID})
+            held.set()
+            time.sleep(db.LOCK_TIMEOUT_MS / 1000 + 1)  # another replica migrating
+
+    other_replica = threading.Thread(target=hold_the_lock)
+    other_replica.start()
+    try:
+        assert held.wait(10)
+        assert main(["prestart"]) == 0
+    finally:
+        other_replica.join()
+        holder.dispose()
+    assert "users" in tables(empty_database_url)
 
 
 def test_create_admin_prompts_for_the_password(service_env, empty_database_url, monkeypatch):

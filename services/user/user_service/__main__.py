@@ -40,7 +40,13 @@ def prestart(app: Flask, *, attempts: int | None = None) -> None:
         attempts=settings.prestart_db_attempts if attempts is None else attempts,
         delay=settings.prestart_db_delay_seconds,
     )
-    db.migrate(engine)
+    # Migrations are not bound like requests: they may run, and wait for another replica's
+    # prestart lock, as long as they need.
+    migrations = db.make_engine(settings, bounded=False)
+    try:
+        db.migrate(migrations)
+    finally:
+        migrations.dispose()
     logger.info("database migrated")
     if settings.admin_username:
         create_admin(

@@ -12,12 +12,13 @@ import re
 import time
 from collections.abc import Callable
 from importlib.resources import files
+from typing import Any
 
 import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,16 +32,74 @@ EXTENSION = "user_service.db"
 PRESTART_LOCK_ID = 0x7431_6B65_6570_01  # "timekeep" + 1
 
 
-def make_engine(settings: Settings, **kwargs: object) -> Engine:
-    return create_engine(
-        settings.sqlalchemy_url,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=5,
-        connect_args={"connect_timeout": 3, "application_name": "user_service"},
-        **kwargs,
-    )
+# -- how long a request waits on the database -------------------------------------------
+# A database that hangs (a stalled disk, a paused machine, a lock held too long) must cost a
+# request a prompt 503 (errors.handle_database_unavailable), never a worker stuck for as long
+# as it lasts. Each wait has its own bound; at worst a request waits for a pooled connection
+# that no longer answers, then for a new one: ANSWER + CONNECT, 5 s.
+#: libpq's connect_timeout (its smallest): a server that accepts no connection, or accepts
+#: one and never greets it
+CONNECT_TIMEOUT_SECONDS = 2
+#: server side, for a server that answers: a statement that runs, or waits for a lock, longer
+STATEMENT_TIMEOUT_MS = 2000
+LOCK_TIMEOUT_MS = 1000
+#: client side, for a server that does not answer at all (only the client can tell): longer
+#: than the statement timeout, so that a server that answers always does so first
+ANSWER_TIMEOUT_SECONDS = 3.0
+#: waiting for a pooled connection when every one is in use
+POOL_TIMEOUT_SECONDS = 2
+
+
+class AnswerTimeout(psycopg.OperationalError):
+    """The server did not answer within :data:`ANSWER_TIMEOUT_SECONDS`."""
+
+
+class BoundedConnection(psycopg.Connection):
+    """psycopg's connection, giving up on a server that does not answer.
+
+    Every exchange with the server after connecting goes through :meth:`wait`; libpq itself
+    has no such timeout. A connection given up on holds an unfinished exchange, so it is
+    closed: SQLAlchemy then takes the error for a disconnect and replaces the pool's
+    connections (``is_disconnect``: the connection is broken).
+    """
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        try:
+            return super().wait(gen, interval, ANSWER_TIMEOUT_SECONDS if timeout is None else timeout)
+        except psycopg.OperationalError as exc:
+            if self.pgconn.transaction_status != psycopg.pq.TransactionStatus.ACTIVE:
+                raise  # the server answered: an error of its own (a statement timeout, ...)
+            self.pgconn.finish()
+            raise AnswerTimeout(f"the database did not answer within {ANSWER_TIMEOUT_SECONDS:g} s") from exc
+
+
+def make_engine(settings: Settings, *, bounded: bool = True, **kwargs: Any) -> Engine:
+    """The service's engine (``kwargs`` override ``create_engine`` options). ``bounded=False``
+    is for migrations, which may run and wait for locks (another replica's prestart) as long
+    as they need: only connecting is bounded."""
+    connect_args: dict[str, Any] = {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "application_name": "user_service",
+    }
+    if bounded:
+        connect_args["options"] = (
+            f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
+        )
+    options = {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "pool_timeout": POOL_TIMEOUT_SECONDS,
+        "connect_args": connect_args,
+    }
+    engine = create_engine(settings.sqlalchemy_url, **{**options, **kwargs})
+    if bounded:
+
+        @event.listens_for(engine, "do_connect")
+        def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> psycopg.Connection:
+            return BoundedConnection.connect(*cargs, **cparams)
+
+    return engine
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from apiflask import APIFlask, HTTPError
 from flask import Response, current_app, json, request
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -189,8 +190,11 @@ def handle_service_error(error: ServiceError) -> Response:
     return problem(error.status, error.detail, slug=error.slug, title=error.title, errors=error.errors)
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
-    logger.error("database unavailable", extra={"error": str(error.orig).partition("\n")[0]})
+def handle_database_unavailable(error: OperationalError | PoolTimeout) -> Response:
+    """The database cannot be reached, does not answer in time (db's bounds), or no pooled
+    connection came free in time: try again shortly."""
+    reason = error.orig if isinstance(error, OperationalError) else error
+    logger.error("database unavailable", extra={"error": str(reason).partition("\n")[0]})
     return problem(
         503,
         "The database is not reachable; try again shortly.",
@@ -221,5 +225,6 @@ def init_app(app: APIFlask) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(OAuth2Error, oauth2_error_response)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(DataError, handle_unstorable_value)
     app.register_error_handler(Exception, handle_unexpected)

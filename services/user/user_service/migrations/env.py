@@ -19,5 +19,5 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run(connection)
 else:
-    with make_engine(load()).connect() as own_connection:
+    with make_engine(load(), bounded=False).connect() as own_connection:
         run(own_connection)
