@@ -29,6 +29,8 @@ def env(monkeypatch):
         "PRESTART_DB_DELAY_SECONDS",
         "PORT",
         "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+        "PASSWORD_HASH_CONCURRENCY",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -48,6 +50,7 @@ def test_development_defaults(env):
     assert settings.log_format == "json"
     assert (settings.prestart_db_attempts, settings.prestart_db_delay_seconds) == (60, 1.0)
     assert (settings.port, settings.web_concurrency) == (8000, 2)
+    assert (settings.gunicorn_threads, settings.password_hash_concurrency) == (4, 1)
 
 
 def test_reads_the_environment(env):
@@ -59,6 +62,8 @@ def test_reads_the_environment(env):
     assert settings.access_token_ttl_seconds == 60
     assert settings.log_format == "console"
     assert settings.introspection_client_id == "svc"
+    env(GUNICORN_THREADS="8", PASSWORD_HASH_CONCURRENCY="3")
+    assert (Settings().gunicorn_threads, Settings().password_hash_concurrency) == (8, 3)
     assert settings.jwt_signing_key.get_secret_value() == STRONG_KEY
     assert STRONG_KEY not in repr(settings)
 
@@ -100,6 +105,9 @@ def test_production_with_real_secrets_starts(env):
         ({"PORT": "http"}, "PORT must be a whole number, not 'http'"),
         ({"PORT": "70000"}, "PORT must be at most 65535, not '70000'"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be at least 1, not '0'"),
+        ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS must be at least 1, not '0'"),
+        ({"PASSWORD_HASH_CONCURRENCY": "0"}, "PASSWORD_HASH_CONCURRENCY must be at least 1, not '0'"),
+        ({"GUNICORN_THREADS": "2", "PASSWORD_HASH_CONCURRENCY": "2"}, "PASSWORD_HASH_CONCURRENCY must be less than GUNICORN_THREADS"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, console, not 'xml'"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'loud'"),
         ({"APP_ENV": "staging"}, "APP_ENV must be one of development, test, production, not 'staging'"),

@@ -77,6 +77,12 @@ def test_create_admin_says_it_alike():
     [
         ({"APP_ENV": "prod"}, "APP_ENV must be one of development, test, production, not 'prod'"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be at least 1, not '0'"),
+        ({"GUNICORN_THREADS": "x"}, "GUNICORN_THREADS must be a whole number, not 'x'"),
+        (
+            {"GUNICORN_THREADS": "1"},
+            "PASSWORD_HASH_CONCURRENCY must be less than GUNICORN_THREADS, so that a thread is always "
+            "free for introspection",
+        ),
     ],
 )
 def test_gunicorn_stops_at_once_with_the_line(env, problem):

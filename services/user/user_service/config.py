@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     #: gunicorn's (gunicorn_conf reads them from here, so they are checked with the rest)
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=2, ge=1)
+    gunicorn_threads: int = Field(default=4, ge=1)
+    #: argon2id hashes at once per worker: each takes ARGON2_MEMORY_COST (64 MiB) and its CPU
+    #: for as long as it runs (security.HashSlots)
+    password_hash_concurrency: int = Field(default=1, ge=1)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -132,8 +136,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_together(self) -> Settings:
-        """What no single variable says: production refuses the development defaults, and the
-        admin's variables go together. Every problem at once."""
+        """What no single variable says: production refuses the development defaults, password
+        hashes leave a gunicorn thread free, and the admin's variables go together. Every
+        problem at once."""
         problems = []
         if self.app_env == "production":
             key = self.jwt_signing_key
@@ -151,6 +156,11 @@ class Settings(BaseSettings):
                 )
             if "database_url" not in self.model_fields_set:
                 problems.append("DATABASE_URL must be set when APP_ENV=production")
+        if self.password_hash_concurrency >= self.gunicorn_threads:
+            problems.append(
+                "PASSWORD_HASH_CONCURRENCY must be less than GUNICORN_THREADS, so that a thread "
+                "is always free for introspection"
+            )
         # ADMIN_PASSWORD alone is the `create-admin` command's password; a name or email asks for a seed
         if (self.admin_username or self.admin_email) and not (
             self.admin_username and self.admin_email and self.admin_password

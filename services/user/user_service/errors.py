@@ -37,6 +37,7 @@ class ServiceError(Exception):
     status = 400
     slug: str | None = None
     title: str | None = None
+    headers: Mapping[str, str] = {}
 
     def __init__(self, detail: str, *, errors: Mapping[str, list[str]] | None = None) -> None:
         super().__init__(detail)
@@ -187,7 +188,14 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_service_error(error: ServiceError) -> Response:
-    return problem(error.status, error.detail, slug=error.slug, title=error.title, errors=error.errors)
+    return problem(
+        error.status,
+        error.detail,
+        slug=error.slug,
+        title=error.title,
+        errors=error.errors,
+        headers=error.headers,
+    )
 
 
 def handle_database_unavailable(error: OperationalError | PoolTimeout) -> Response:

@@ -1,6 +1,7 @@
 """gunicorn settings: ``gunicorn -c python:user_service.gunicorn_conf user_service.wsgi:app``.
 
-Binds ``0.0.0.0:${PORT:-8000}`` with ``${WEB_CONCURRENCY:-2}`` workers. Access logging is
+Binds ``0.0.0.0:${PORT:-8000}`` with ``${WEB_CONCURRENCY:-2}`` workers of
+``${GUNICORN_THREADS:-4}`` threads each (as the hours service). Access logging is
 left to the application (one JSON line per request). Workers count metrics into a shared
 directory so ``/internal/v1/metrics`` sums them all.
 
@@ -28,7 +29,10 @@ except _ConfigError as _error:
 
 bind = f"0.0.0.0:{_settings.port}"
 workers = _settings.web_concurrency
-worker_class = "sync"
+# Threads, so that a request waiting (on a password hash, the database) does not hold the
+# whole worker: introspection always finds a thread (security.HashSlots keeps one free).
+worker_class = "gthread"
+threads = _settings.gunicorn_threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import sys
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from argon2 import PasswordHasher, Type
@@ -15,11 +20,74 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from user_service.config import Settings
+from user_service.errors import ServiceError
+
+T = TypeVar("T")
 
 JWT_ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "jti", "roles", "sid")
 MAX_TOKEN_LENGTH = 4096
 EXTENSION = "user_service.security"
+
+
+#: how long a password check waits for a hashing slot before it is a 503: about one hash
+HASH_SLOT_WAIT_SECONDS = 0.5
+HASH_BUSY_RETRY_AFTER_SECONDS = 1
+
+
+class PasswordHashingBusy(ServiceError):
+    status = 503
+    slug = "busy"
+    headers = {"Retry-After": str(HASH_BUSY_RETRY_AFTER_SECONDS)}
+
+    def __init__(self) -> None:
+        super().__init__("Too many password checks at once; try again shortly.")
+
+
+class HashSlots:
+    """A bulkhead around argon2id: at most ``running`` hashes at once in this process, and at
+    most ``admitted`` requests hashing or waiting for a slot (``HASH_SLOT_WAIT_SECONDS`` at
+    most); any other is refused at once with :class:`PasswordHashingBusy`.
+
+    A hash costs ARGON2_MEMORY_COST and the CPU for as long as it runs, and under gunicorn each
+    waiting request holds a thread. With ``admitted`` below the worker's thread count, a burst
+    of logins can never take every thread: introspection, which the hours service needs within
+    its read timeout, always finds one free; the logins beyond what the CPU can hash are told to
+    come back (503, ``Retry-After``) instead of queueing ahead of everyone. Hashes run in
+    threads of their own at a lower CPU priority, so neither do they take the CPU from it.
+    """
+
+    def __init__(self, *, running: int, admitted: int) -> None:
+        self._running = threading.BoundedSemaphore(running)
+        self._admitted = threading.BoundedSemaphore(max(running, admitted))
+        # one thread per slot, started on first use (so in each gunicorn worker, after the fork)
+        self._hashers = ThreadPoolExecutor(running, "argon2", initializer=_yield_the_cpu)
+
+    def run(self, hash_work: Callable[..., T], *args: Any) -> T:
+        """``hash_work(*args)`` in a hashing thread, once a slot is free."""
+        if not self._admitted.acquire(blocking=False):
+            raise PasswordHashingBusy
+        try:
+            if not self._running.acquire(timeout=HASH_SLOT_WAIT_SECONDS):
+                raise PasswordHashingBusy
+            try:
+                return self._hashers.submit(hash_work, *args).result()
+            finally:
+                self._running.release()
+        finally:
+            self._admitted.release()
+
+
+#: hashing threads run this much nicer than the threads that answer requests
+HASH_NICENESS = 10
+
+
+def _yield_the_cpu() -> None:
+    """A hashing thread gives way to the threads that answer requests when both want the CPU
+    (argon2's lane threads, started from it, inherit its niceness). Linux sets niceness per
+    thread; elsewhere it would slow the whole process, so it is left alone there."""
+    if sys.platform == "linux":
+        os.nice(HASH_NICENESS)  # relative, and capped at 19: never a privilege it lacks
 
 
 @dataclass(frozen=True)
@@ -29,13 +97,22 @@ class Security:
     settings: Settings
     hasher: PasswordHasher
     dummy_hash: str  # verified against when the user is unknown, so both cases cost the same
+    hash_slots: HashSlots
 
     @classmethod
     def build(cls, settings: Settings, *, time_cost: int, memory_cost: int, parallelism: int) -> Security:
         hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
         )
-        return cls(settings=settings, hasher=hasher, dummy_hash=hasher.hash(secrets.token_urlsafe(16)))
+        return cls(
+            settings=settings,
+            hasher=hasher,
+            dummy_hash=hasher.hash(secrets.token_urlsafe(16)),
+            # one gunicorn thread of each worker is never given to password checks
+            hash_slots=HashSlots(
+                running=settings.password_hash_concurrency, admitted=settings.gunicorn_threads - 1
+            ),
+        )
 
 
 def current_security() -> Security:
@@ -44,14 +121,23 @@ def current_security() -> Security:
 
 # -- passwords --------------------------------------------------------------------------
 def password_hash(password: str) -> str:
-    return current_security().hasher.hash(password)
+    """Raises :class:`PasswordHashingBusy` when no hashing slot comes free in time."""
+    sec = current_security()
+    return sec.hash_slots.run(sec.hasher.hash, password)
 
 
 def password_verify(stored_hash: str | None, password: str) -> bool:
-    """Constant work whether or not there is a hash to check (unknown users)."""
+    """Constant work whether or not there is a hash to check (unknown users). Raises
+    :class:`PasswordHashingBusy` when no hashing slot comes free in time."""
     sec = current_security()
+    return sec.hash_slots.run(_verify, sec.hasher, stored_hash or sec.dummy_hash, password) and (
+        stored_hash is not None
+    )
+
+
+def _verify(hasher: PasswordHasher, stored_hash: str, password: str) -> bool:
     try:
-        return sec.hasher.verify(stored_hash or sec.dummy_hash, password) and stored_hash is not None
+        return hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
