@@ -2,8 +2,10 @@
 
 ``GET /entries`` and ``POST /entries`` are two operations, so two classes
 (``EntryListApi``, ``EntryCreateApi``); :func:`operations` puts them behind one URL and
-answers 405 problem+json for any other method. drf-spectacular sees each class under its
-method (:class:`SchemaGenerator` below).
+answers 405 problem+json for any other method. It also owns the URL's ``Allow`` header: DRF
+writes one naming the methods of the one class that answered (and ``OPTIONS``, which no
+class here is routed for). drf-spectacular sees each class under its method
+(:class:`SchemaGenerator` below).
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ def operations(**views: type[APIView]) -> Callable[..., HttpResponse]:
         callback = callbacks.get(request.method or "")
         if callback is None:
             response = problem_response(request, 405, f"Method {request.method} is not allowed here.")
-            response["Allow"] = allow
-            return response
-        return callback(request, *args, **kwargs)
+        else:
+            response = callback(request, *args, **kwargs)
+        response["Allow"] = allow  # what this URL serves, not what the answering class does
+        return response
 
     dispatch.operations = {m: c for m, c in callbacks.items() if m != "HEAD"}  # type: ignore[attr-defined]
     return dispatch
