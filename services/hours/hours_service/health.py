@@ -1,4 +1,4 @@
-"""``/api/hours/health/live`` (the process answers) and ``/ready`` (it can do its work)."""
+"""``/api/hours/health/live`` (the process answers) and ``/ready`` (this replica can serve)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 from django.db import connection
 from django.db.utils import DatabaseError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -21,6 +21,17 @@ logger = logging.getLogger(__name__)
 _health = inline_serializer(
     "Health",
     {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField())},
+)
+_not_ready = inline_serializer(
+    "NotReady",
+    {
+        "type": serializers.CharField(),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "detail": serializers.CharField(),
+        "instance": serializers.CharField(),
+        "checks": serializers.DictField(child=serializers.CharField()),
+    },
 )
 
 
@@ -40,13 +51,43 @@ def _check_database() -> None:
         cursor.execute("SELECT 1")
 
 
+#: How long ``/ready`` asks the user service. It is only reported, and a probe gives up after
+#: a second or so: a user service that takes connections and never answers must not make the
+#: probe fail for want of an answer, which would pull the replica out after all.
+DEPENDENCY_TIMEOUT_SECONDS = 0.5
+
+
+def _check_user_service() -> None:
+    user_service.ping(timeout=DEPENDENCY_TIMEOUT_SECONDS)
+
+
 class ReadyApi(_HealthApi):
-    @extend_schema(operation_id="health_ready", responses={200: _health, 503: _health}, tags=["health"])
+    """Ready when this replica can serve: its database answers. The user service is reported
+    too, without failing the check: the replica still serves every token it has cached, and
+    an outage of the user service would otherwise take every hours replica out of rotation
+    at once (which could then not even serve those)."""
+
+    @extend_schema(
+        operation_id="health_ready",
+        responses={
+            200: OpenApiResponse(
+                _health,
+                description=(
+                    "Ready: the database answers. `status` is `degraded` when the user service "
+                    "does not (`checks.user_service`): tokens this replica has cached still work."
+                ),
+            ),
+            (503, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                _not_ready, description="Not ready: the database does not answer (`Retry-After`)."
+            ),
+        },
+        tags=["health"],
+    )
     def get(self, request: Request) -> Response:
         checks: dict[str, str] = {}
         for name, check, errors in (
             ("database", _check_database, DatabaseError),
-            ("user_service", user_service.ping, user_service.UserServiceError),
+            ("user_service", _check_user_service, user_service.UserServiceError),
         ):
             try:
                 check()
@@ -54,11 +95,12 @@ class ReadyApi(_HealthApi):
             except errors as exc:
                 logger.warning("readiness check failed", extra={"check": name, "reason": str(exc)})
                 checks[name] = "unavailable"
-        if all(state == "ok" for state in checks.values()):
-            return Response({"status": "ok", "checks": checks})
+        if checks["database"] == "ok":
+            status = "ok" if all(state == "ok" for state in checks.values()) else "degraded"
+            return Response({"status": status, "checks": checks})
         body = problem(
             503,
-            "Not ready: " + ", ".join(name for name, state in checks.items() if state != "ok") + ".",
+            "Not ready: the database does not answer.",
             slug="not-ready",
             instance=request.path,
             checks=checks,

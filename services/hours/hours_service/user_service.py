@@ -86,10 +86,15 @@ def introspect(token: str) -> dict[str, Any]:
     return payload
 
 
-def ping() -> None:
-    """Raise :class:`UserServiceError` unless the user service's live endpoint answers 200."""
+def ping(timeout: float | None = None) -> None:
+    """Raise :class:`UserServiceError` unless the user service's live endpoint answers 200
+    (within ``timeout`` seconds to connect and to read, when given)."""
     try:
-        response = session.get(settings.USER_SERVICE_URL + LIVE_PATH, headers=_headers(), timeout=_timeout())
+        response = session.get(
+            settings.USER_SERVICE_URL + LIVE_PATH,
+            headers=_headers(),
+            timeout=_timeout() if timeout is None else (timeout, timeout),
+        )
     except requests.RequestException as exc:
         raise UserServiceError(f"user service unreachable: {type(exc).__name__}") from exc
     if response.status_code != 200:
