@@ -278,7 +278,15 @@ class EntryExportApi(Api):
         tags=["entries"],
         parameters=[ParameterSerializer],
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the entries as CSV"),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description=(
+                    "The entries as CSV (RFC 4180), tags joined with `;`. In the text users write "
+                    "(project, description, each tag), an apostrophe goes before anything a "
+                    "spreadsheet could read as a formula: a leading `=`, `+`, `-`, `@`, tab or CR, "
+                    "also after a `,`, `;`, tab or line break inside the value."
+                ),
+            ),
             **problems(400, 403),
         },
     )

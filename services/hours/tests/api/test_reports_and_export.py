@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -100,3 +101,68 @@ def test_csv_export_errors_are_problems(api):
     response = api.get(EXPORT, {"from": "garbage"}, HTTP_ACCEPT="text/csv")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+
+
+# -- formulas: nothing a spreadsheet would evaluate reaches the file ------------------------------
+
+#: What makes a spreadsheet read a cell as a formula (OWASP's CSV injection page and ASVS 1.2.10).
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+#: Where a spreadsheet may start a cell: the separators a reader may assume (Excel reads ";" in
+#: many locales), and line breaks; a cell may open with quotes.
+CELL_STARTS = re.compile(r'(?:^|[,;\t\r\n])"*')
+
+HOSTILE = [
+    "=1+1",
+    "+SUM(A1:A9)",
+    "-2+3",
+    "@SUM(1)",
+    "\t=1+1",
+    "\r=1+1",
+    "ok;=1+1",
+    'ok,=HYPERLINK("http://x")',
+    'ok;"=1+1"',
+    "two\nlines =1+1\n=1+1",
+    '"=1+1"',
+]
+
+
+def _cells_a_spreadsheet_may_see(value: str) -> list[str]:
+    return [value[match.end() :] for match in CELL_STARTS.finditer(value)]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_csv_safe_leaves_no_cell_a_formula(value):
+    from hours_service.timesheets.export import csv_safe
+
+    safe = csv_safe(value)
+    assert safe.replace("'", "") == value.replace("'", "")  # only quotes were added
+    for cell in _cells_a_spreadsheet_may_see(safe):
+        assert not cell.startswith(TRIGGERS), (value, safe, cell)
+
+
+@pytest.mark.parametrize("value", ["Website", "2024-05-06T10:00:00-05:00 call", "a-b, c+d", "50% done", ""])
+def test_csv_safe_leaves_ordinary_text_alone(value):
+    from hours_service.timesheets.export import csv_safe
+
+    assert csv_safe(value) == value
+
+
+def test_the_export_escapes_every_value_and_every_tag(api, user):
+    project = ProjectFactory(owner_id=user.id, name="@SUM(1)")
+    EntryFactory(
+        user_id=user.id,
+        project=project,
+        description="ok;=1+1",
+        tags=["a", "=1+1", "-2", "+3", "@4", "b;=5"],
+        started_at=utc(2024, 5, 6, 8),
+        ended_at=utc(2024, 5, 6, 9),
+    )
+    response = api.get(EXPORT, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200
+    (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert row["project"] == "'@SUM(1)"
+    assert row["description"] == "ok;'=1+1"
+    assert row["tags"] == "a;'=1+1;'-2;'+3;'@4;b;'=5"
+    for value in row.values():
+        for cell in _cells_a_spreadsheet_may_see(value):
+            assert not cell.startswith(TRIGGERS), (value, cell)
