@@ -30,6 +30,7 @@ from hours_service.timesheets.serializers import (
     ENTRY_COLUMNS,
     UTC,
     AwareDateTimeField,
+    CalendarDateField,
     EntryOutput,
     ProjectOutput,
     TimeZoneField,
@@ -383,8 +384,8 @@ class ReportApi(Api):
     @extend_schema_serializer(component_name="ReportParameters")
     class ParameterSerializer(SubjectParameters):
         group_by = serializers.ChoiceField(choices=["day", "week", "month", "project"], default="day")
-        start_date = serializers.DateField(help_text="first local day (included)")
-        end_date = serializers.DateField(help_text="last local day (included)")
+        start_date = CalendarDateField(help_text="first local day (included)")
+        end_date = CalendarDateField(help_text="last local day (included)")
         tz = TimeZoneField(required=False, default=UTC, help_text="IANA time zone, e.g. Europe/Berlin")
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.fields import BooleanField as DrfBooleanField
 
 from hours_service.timesheets.models import TAG_LENGTH, Entry, Project
-from hours_service.timesheets.serializers import MAX_ID
+from hours_service.timesheets.serializers import EARLIEST, END, INSTANT_RANGE, MAX_ID
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -59,9 +59,13 @@ class IdFilter(filters.NumberFilter):
 
 
 class AwareDateTimeField(IsoDateTimeField):
-    """An ISO 8601 instant that names its offset (``Z`` or ``+01:00``)."""
+    """An ISO 8601 instant that names its offset (``Z`` or ``+01:00``), on a day of the service's
+    calendar in UTC (as the serializers' field of the same name)."""
 
-    default_error_messages = {"naive": "Give a time zone offset (for example Z or +01:00)."}
+    default_error_messages = {
+        "naive": "Give a time zone offset (for example Z or +01:00).",
+        "range": f"Give an instant {INSTANT_RANGE}.",
+    }
 
     def to_python(self, value: Any) -> datetime | None:
         if isinstance(value, str):
@@ -71,11 +75,16 @@ class AwareDateTimeField(IsoDateTimeField):
                 parsed = None  # an impossible date: the parent says so
             if parsed is not None and parsed.tzinfo is None:  # the parent would assume UTC
                 raise forms.ValidationError(self.error_messages["naive"], code="naive")
+            if parsed is not None and not EARLIEST <= parsed < END:  # before it overflows in UTC
+                raise forms.ValidationError(self.error_messages["range"], code="range")
         return super().to_python(value)
 
 
 class InstantFilter(filters.IsoDateTimeFilter):
     field_class = AwareDateTimeField
+
+    def __init__(self, *args: Any, label: str, **kwargs: Any) -> None:
+        super().__init__(*args, label=f"{label}; {INSTANT_RANGE}", **kwargs)
 
 
 class ProjectFilter(filters.FilterSet):

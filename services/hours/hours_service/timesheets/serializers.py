@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -16,18 +16,65 @@ MAX_ID = 2**63 - 1
 MAX_TAGS = 20
 
 
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 instant that names its offset (``Z`` or ``+01:00``); a naive time is refused."""
+UTC = ZoneInfo("UTC")
 
-    default_error_messages = {"naive": "Give a time zone offset (for example Z or +01:00)."}
+#: The calendar the service takes: dates from FIRST_DAY to LAST_DAY, and the instants of those
+#: days in UTC. Python's dates end at the years 1 and 9999, and a report takes the day, week and
+#: month after a date and local midnights up to 14 hours from UTC: within these bounds none of
+#: that can leave the calendar, in any zone.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+EARLIEST = datetime.combine(FIRST_DAY, time(0), tzinfo=UTC)
+END = datetime.combine(LAST_DAY + timedelta(days=1), time(0), tzinfo=UTC)  # excluded
+DATE_RANGE = f"from {FIRST_DAY} to {LAST_DAY}"
+INSTANT_RANGE = f"on a day {DATE_RANGE} (UTC)"
+
+
+def _saying_the_range(help_text: str | None, range_text: str) -> str:
+    return f"{help_text}; {range_text}" if help_text else range_text[:1].upper() + range_text[1:]
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant that names its offset (``Z`` or ``+01:00``), on a day of the service's
+    calendar in UTC; a naive time is refused."""
+
+    default_error_messages = {
+        "naive": "Give a time zone offset (for example Z or +01:00).",
+        "range": f"Give an instant {INSTANT_RANGE}.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["help_text"] = _saying_the_range(kwargs.get("help_text"), INSTANT_RANGE)
+        super().__init__(**kwargs)
 
     def enforce_timezone(self, value: datetime) -> datetime:
         if value.tzinfo is None:
             self.fail("naive")
         return super().enforce_timezone(value)
 
+    def to_internal_value(self, value: Any) -> datetime:
+        instant = super().to_internal_value(value)
+        if not EARLIEST <= instant < END:
+            self.fail("range")
+        return instant
 
-UTC = ZoneInfo("UTC")
+
+class CalendarDateField(serializers.DateField):
+    """An ISO 8601 date of the service's calendar."""
+
+    default_error_messages = {"range": f"Give a date {DATE_RANGE}."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["help_text"] = _saying_the_range(kwargs.get("help_text"), DATE_RANGE)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value: Any) -> date:
+        day = super().to_internal_value(value)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail("range")
+        return day
+
+
 _ZONES = frozenset(available_timezones())
 
 
