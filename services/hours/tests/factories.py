@@ -6,6 +6,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import factory
+from django.db import connection
+from django.utils import timezone
 from hours_service.auth import Principal
 from hours_service.timesheets.models import Entry, Project
 
@@ -45,3 +47,17 @@ class EntryFactory(factory.django.DjangoModelFactory):
     description = "work"
     billable = True
     tags = factory.LazyFunction(list)
+
+
+def forgotten_timer(user_id: str, *, started_at: datetime | None = None, **fields) -> Entry:
+    """A running entry started ``started_at`` (30 hours ago by default): a timer left running
+    since. No write may start a running entry that long ago (``entry_running_at_most_24h``), so
+    this one is written as a replica would apply it, with triggers off (the tests' role is a
+    superuser), as if time had passed since."""
+    started_at = started_at or timezone.now() - timedelta(hours=30)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            return EntryFactory(user_id=user_id, started_at=started_at, ended_at=None, **fields)
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")

@@ -172,6 +172,12 @@ class ProjectDeleteApi(Api):
 
 # -- entries ---------------------------------------------------------------------------------
 
+RUNNING_RULE = (
+    "An entry lasts at most 24 hours. A running entry (no `ended_at`) must have started within "
+    "the last 24 hours when it is written; one that has run longer since (a forgotten timer) "
+    "counts for 24 hours until it is given its end."
+)
+
 
 class EntryListApi(Api):
     filter_backends = [DjangoFilterBackend]
@@ -216,6 +222,7 @@ class EntryCreateApi(Api):
     @extend_schema(
         operation_id="entries_create",
         tags=["entries"],
+        description=RUNNING_RULE,
         request=InputSerializer,
         responses={201: EntryOutput, **problems(400, 404, 409)},
     )
@@ -245,6 +252,7 @@ class EntryUpdateApi(Api):
     @extend_schema(
         operation_id="entries_partial_update",
         tags=["entries"],
+        description=RUNNING_RULE,
         request=InputSerializer,
         responses={200: EntryOutput, **problems(400, 404, 409)},
     )
@@ -324,6 +332,11 @@ class TimerStartApi(Api):
     @extend_schema(
         operation_id="timer_start",
         tags=["timer"],
+        description=(
+            "Start a running entry now. `409 timer-running` while one runs, unless `stop_running` "
+            "ends it now; `409 timer-overdue` while one that has run for more than 24 hours runs "
+            "(see `timer_stop`)."
+        ),
         request=InputSerializer,
         responses={201: EntryOutput, **problems(400, 404, 409)},
     )
@@ -342,6 +355,14 @@ class TimerStopApi(Api):
     @extend_schema(
         operation_id="timer_stop",
         tags=["timer"],
+        description=(
+            "End the running entry at `ended_at`, by default now. An entry lasts at most 24 hours, "
+            "so a timer left running for longer cannot end now: without `ended_at` it is "
+            "`409 timer-overdue`, naming the entry (`conflicting_entry`) and the latest end it can "
+            "have (`latest_ended_at`). Call again with `ended_at` set to when the work really "
+            "ended (or fix or delete the entry under `/entries/{id}`). Until then it counts for "
+            "24 hours everywhere."
+        ),
         request=InputSerializer,
         responses={200: EntryOutput, **problems(400, 409)},
     )
@@ -354,6 +375,10 @@ class TimerCurrentApi(Api):
     @extend_schema(
         operation_id="timer_current",
         tags=["timer"],
+        description=(
+            "The running entry, or 204. One that has run for 24 hours (`duration_seconds` 86400) "
+            "was forgotten: stop it with `ended_at` (see `timer_stop`)."
+        ),
         responses={200: EntryOutput, 204: OpenApiResponse(description="no timer is running"), **problems()},
     )
     def get(self, request: Request) -> Response:

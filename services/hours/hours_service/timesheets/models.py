@@ -11,7 +11,13 @@ Held by Postgres (constraints below and the migrations):
 - at most one running entry per user (``entry_one_running_per_user``, partial unique);
 - an entry's project belongs to the entry's user (a composite foreign key, migration 0002);
 - no start or end in the future beyond :data:`CLOCK_SKEW` (``entry_not_in_future``): a
-  trigger, not a CHECK, because ``now()`` is not immutable — see migration 0002.
+  trigger, not a CHECK, because ``now()`` is not immutable — see migration 0002;
+- a running entry started at most :data:`MAX_ENTRY_DURATION` before it is written
+  (``entry_running_at_most_24h``, a trigger for the same reason — migration 0003).
+
+A running entry may still outlive 24 hours: time passes without a write (a forgotten timer).
+It then counts for 24 hours, the most it can ever last (:func:`counted_end`), until it is
+stopped with an explicit end.
 """
 
 from __future__ import annotations
@@ -117,6 +123,14 @@ class Entry(models.Model):
         return self.ended_at is None
 
     def duration(self, now: datetime | None = None) -> timedelta:
-        """How long the entry lasts; a running one, so far."""
-        end = self.ended_at or (now or timezone.now())
+        """How long the entry lasts; a running one, so far (at most 24 hours)."""
+        end = counted_end(self.started_at, self.ended_at, now or timezone.now())
         return max(end - self.started_at, timedelta(0))
+
+
+def counted_end(started_at: datetime, ended_at: datetime | None, now: datetime) -> datetime:
+    """Where an entry ends for every total: its end, or while it runs now, but never more than
+    :data:`MAX_ENTRY_DURATION` after its start, as no entry can end later."""
+    if ended_at is not None:
+        return ended_at
+    return min(now, started_at + MAX_ENTRY_DURATION)

@@ -5,7 +5,7 @@ answer does not depend on the database server's zone files). Every boundary is a
 midnight turned into a UTC instant *before* any arithmetic, so a day is as long as it
 really is (23 or 25 hours on DST days), and an entry across a local midnight is split
 between the two days. Weeks are ISO weeks (Monday to Sunday); months are calendar months.
-Running entries count up to now.
+Running entries count up to now, and at most 24 hours (:func:`~hours_service.timesheets.models.counted_end`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hours_service.timesheets.models import Entry
+from hours_service.timesheets.models import Entry, counted_end
 from hours_service.timesheets.selectors import entries_overlapping
 
 GroupBy = Literal["day", "week", "month", "project"]
@@ -130,7 +130,7 @@ def entry_report(
     totals: defaultdict[str, list[timedelta]] = defaultdict(lambda: [ZERO, ZERO])
 
     for started_at, ended_at, billable, project_id, project_name in rows.iterator(chunk_size=1000):
-        start, end = max(started_at, range_start), min(ended_at or now, range_end)
+        start, end = max(started_at, range_start), min(counted_end(started_at, ended_at, now), range_end)
         if end <= start:
             continue
         if group_by == "project":

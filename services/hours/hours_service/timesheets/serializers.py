@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from hours_service.timesheets.models import TAG_LENGTH, USER_ID_LENGTH, Entry
+from hours_service.timesheets.models import TAG_LENGTH, USER_ID_LENGTH, Entry, counted_end
 
 MAX_ID = 2**63 - 1
 MAX_TAGS = 20
@@ -141,7 +141,9 @@ class EntryOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    @extend_schema_field(serializers.IntegerField(help_text="so far, while the entry runs"))
+    @extend_schema_field(
+        serializers.IntegerField(help_text="so far, while the entry runs (at most 24 hours: 86400)")
+    )
     def get_duration_seconds(self, entry: Entry) -> int:
         return int(entry.duration().total_seconds())
 
@@ -189,7 +191,9 @@ def entry_rows(rows: Iterable[tuple[Any, ...]], *, now: datetime) -> list[dict[s
             "started_at": _instant(started_at),
             "ended_at": _instant(ended_at),
             "running": ended_at is None,
-            "duration_seconds": int(max((ended_at or now) - started_at, timedelta(0)).total_seconds()),
+            "duration_seconds": int(
+                max(counted_end(started_at, ended_at, now) - started_at, timedelta(0)).total_seconds()
+            ),
             "billable": billable,
             "tags": list(tags),
             "created_at": _instant(created_at),
@@ -222,6 +226,9 @@ class ProblemOutput(serializers.Serializer):
     instance = serializers.CharField(required=False)
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
     conflicting_entry = serializers.DictField(required=False)
+    latest_ended_at = serializers.DateTimeField(
+        required=False, help_text="timer-overdue: the latest end the running entry can be given"
+    )
 
 
 def problems(*statuses: int) -> dict[tuple[int, str], type[serializers.Serializer]]:

@@ -22,13 +22,19 @@ MSG_FUTURE = (
     f"An entry may not start in the future (more than {int(CLOCK_SKEW.total_seconds() // 60)} minutes ahead)."
 )
 MSG_END_BEFORE_START = "An entry must end after it starts."
-MSG_TOO_LONG = f"An entry lasts at most {int(MAX_ENTRY_DURATION.total_seconds() // 3600)} hours."
+MAX_HOURS = int(MAX_ENTRY_DURATION.total_seconds() // 3600)
+MSG_TOO_LONG = f"An entry lasts at most {MAX_HOURS} hours."
+MSG_RUNNING_TOO_LONG = (
+    f"An entry that started more than {MAX_HOURS} hours ago cannot be running: give its end "
+    f"(an entry lasts at most {MAX_HOURS} hours)."
+)
 
 # Postgres rule -> (field, message) for the rules that are bad input (400).
 _CHECKS = {
     "entry_ends_after_start": ("ended_at", MSG_END_BEFORE_START),
     "entry_at_most_24h": ("ended_at", MSG_TOO_LONG),
     "entry_not_in_future": ("started_at", MSG_FUTURE),
+    "entry_running_at_most_24h": ("ended_at", MSG_RUNNING_TOO_LONG),
 }
 
 
@@ -63,6 +69,26 @@ class TimerRunning(ApplicationError):
             f"Entry {running.pk} runs since {running.started_at.isoformat()}; stop it first "
             "(or start with stop_running=true).",
             conflicting_entry=_entry_ref(running),
+        )
+
+
+class TimerOverdue(ApplicationError):
+    """The running entry started more than 24 hours ago (a forgotten timer): it cannot end now,
+    nor be stopped to start another, until it is given the end it had."""
+
+    status = 409
+    slug = "timer-overdue"
+    title = "The timer has run for more than 24 hours"
+
+    def __init__(self, running: Entry) -> None:
+        latest = running.started_at + MAX_ENTRY_DURATION
+        super().__init__(
+            f"Entry {running.pk} runs since {running.started_at.isoformat()}, and an entry lasts "
+            f"at most {MAX_HOURS} hours, so it cannot end now. Stop it with the time it really "
+            f"ended: POST /api/hours/v1/timer/stop with ended_at (at the latest "
+            f"{latest.isoformat()}), or PATCH or DELETE /api/hours/v1/entries/{running.pk}.",
+            conflicting_entry=_entry_ref(running),
+            latest_ended_at=latest.isoformat(),
         )
 
 
@@ -139,17 +165,29 @@ def _entry_problem(entry: Entry, exc: IntegrityError) -> Exception:
     return OverlappingEntry(conflicting)
 
 
-def _check_times(*, started_at: datetime, ended_at: datetime | None, check_start: bool = True) -> None:
+def _check_times(
+    *, started_at: datetime, ended_at: datetime | None, check_start: bool = True, check_running: bool = True
+) -> None:
+    """The rules on an entry's times; ``check_start``/``check_running``: whether this write sets
+    the start, or the start or the end (the rules that depend on the moment of writing)."""
     errors: dict[str, list[str]] = {}
-    if check_start and started_at > timezone.now() + CLOCK_SKEW:
+    now = timezone.now()
+    if check_start and started_at > now + CLOCK_SKEW:
         errors["started_at"] = [MSG_FUTURE]
     if ended_at is not None:
         if ended_at <= started_at:
             errors["ended_at"] = [MSG_END_BEFORE_START]
         elif ended_at - started_at > MAX_ENTRY_DURATION:
             errors["ended_at"] = [MSG_TOO_LONG]
+    elif check_running and now - started_at > MAX_ENTRY_DURATION:
+        errors["ended_at"] = [MSG_RUNNING_TOO_LONG]
     if errors:
         raise ValidationFailed(errors)
+
+
+def _overdue(entry: Entry, now: datetime) -> bool:
+    """A running entry that started more than 24 hours before ``now``."""
+    return entry.ended_at is None and now - entry.started_at > MAX_ENTRY_DURATION
 
 
 def _usable_project(*, user: Principal, project_id: int) -> Project:
@@ -241,7 +279,12 @@ def entry_update(*, entry: Entry, user: Principal, data: dict[str, Any]) -> Entr
     """Change the given fields (``project`` is a project id or ``None``)."""
     started_at = data.get("started_at", entry.started_at)
     ended_at = data.get("ended_at", entry.ended_at)
-    _check_times(started_at=started_at, ended_at=ended_at, check_start="started_at" in data)
+    _check_times(
+        started_at=started_at,
+        ended_at=ended_at,
+        check_start="started_at" in data,
+        check_running="started_at" in data or "ended_at" in data,
+    )
     fields = [
         field for field in ("description", "started_at", "ended_at", "billable", "tags") if field in data
     ]
@@ -273,10 +316,13 @@ def timer_start(
     tags: Sequence[str] = (),
     stop_running: bool = False,
 ) -> Entry:
-    """Start a running entry now; 409 while one runs, unless ``stop_running`` stops it first."""
+    """Start a running entry now; 409 while one runs, unless ``stop_running`` stops it first
+    (never one overdue: it cannot end now)."""
     now = timezone.now()
     running = entry_running(user_id=user.id, for_update=True)
     if running is not None:
+        if _overdue(running, now):
+            raise TimerOverdue(running)
         if not stop_running:
             raise TimerRunning(running)
         entry_update(entry=running, user=user, data={"ended_at": now})
@@ -292,7 +338,13 @@ def timer_start(
 
 @transaction.atomic
 def timer_stop(*, user: Principal, ended_at: datetime | None = None) -> Entry:
+    """End the running entry at ``ended_at``, by default now: a timer that has run for more than
+    24 hours cannot end now (409 :class:`TimerOverdue`) and needs the end it really had."""
     running = entry_running(user_id=user.id, for_update=True)
     if running is None:
         raise NoRunningTimer("No timer is running.")
-    return entry_update(entry=running, user=user, data={"ended_at": ended_at or timezone.now()})
+    if ended_at is None:
+        ended_at = timezone.now()
+        if _overdue(running, ended_at):
+            raise TimerOverdue(running)
+    return entry_update(entry=running, user=user, data={"ended_at": ended_at})

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import BASE, EntryFactory, ProjectFactory
+from tests.factories import BASE, EntryFactory, ProjectFactory, forgotten_timer
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_list_filters(api, user):
     project = ProjectFactory(owner_id=user.id)
     EntryFactory(user_id=user.id, started_at=BASE, ended_at=BASE + HOUR, tags=["a"], project=project)
     EntryFactory(user_id=user.id, started_at=BASE + 2 * HOUR, ended_at=BASE + 3 * HOUR, billable=False)
-    EntryFactory(user_id=user.id, started_at=BASE + 4 * HOUR, ended_at=None, tags=["a", "b"])
+    forgotten_timer(user.id, started_at=BASE + 4 * HOUR, tags=["a", "b"])
     EntryFactory(user_id="someone-else", started_at=BASE, ended_at=BASE + HOUR)
 
     def ids(**params):
@@ -107,7 +107,7 @@ def test_listed_entries_are_what_reading_each_one_answers(api, user):
         ended_at=BASE + HOUR + timedelta(microseconds=500),
     )
     EntryFactory(user_id=user.id, started_at=BASE + 2 * HOUR, billable=False)
-    EntryFactory(user_id=user.id, started_at=BASE + 4 * HOUR, ended_at=None)  # running
+    forgotten_timer(user.id, started_at=BASE + 4 * HOUR)  # running
     for query in (
         "",
         "?ordering=started_at",

@@ -11,7 +11,7 @@ from hours_service.timesheets.filters import EntryFilter
 from hours_service.timesheets.reports import entry_report, local_midnight
 from hours_service.timesheets.selectors import entry_list
 
-from tests.factories import EntryFactory, ProjectFactory, utc
+from tests.factories import EntryFactory, ProjectFactory, forgotten_timer, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +143,10 @@ def test_a_running_entry_counts_until_now():
     today = now.astimezone(UTC).date()
     report = by_day("u", today - timedelta(days=1), today, tz=ZoneInfo("UTC"))
     assert 2 * H - 5 <= report.total_seconds <= 2 * H + 5
+
+
+def test_a_forgotten_timer_counts_24_hours():
+    forgotten = forgotten_timer("u", started_at=utc(2024, 5, 6, 8))
+    report = by_day("u", date(2024, 5, 6), date(2024, 5, 9), tz=ZoneInfo("UTC"))
+    assert totals(report) == {"2024-05-06": 16 * H, "2024-05-07": 8 * H, "2024-05-08": 0, "2024-05-09": 0}
+    assert forgotten.duration() == timedelta(hours=24)

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tests.factories import BASE, EntryFactory, ProjectFactory
+from tests.factories import BASE, EntryFactory, ProjectFactory, forgotten_timer
 
 pytestmark = pytest.mark.django_db
 
@@ -56,15 +56,16 @@ def test_touching_entries_and_other_users_do_not_overlap():
 
 
 def test_a_running_entry_reaches_to_infinity():
-    EntryFactory(user_id="u", started_at=BASE, ended_at=None)
+    forgotten_timer("u", started_at=BASE)
     assert _violated(
         user_id="u", started_at=BASE + timedelta(days=300), ended_at=BASE + timedelta(days=300, hours=1)
     ) in {"entry_no_overlap"}
 
 
 def test_one_running_entry_per_user():
-    EntryFactory(user_id="u", started_at=BASE, ended_at=None)
-    assert _violated(user_id="u", started_at=BASE - timedelta(days=2), ended_at=None) in {
+    now = timezone.now()
+    EntryFactory(user_id="u", started_at=now - timedelta(hours=1), ended_at=None)
+    assert _violated(user_id="u", started_at=now - timedelta(hours=3), ended_at=None) in {
         "entry_one_running_per_user",
         "entry_no_overlap",
     }
@@ -85,6 +86,43 @@ def test_the_future_rule_is_checked_when_the_start_moves():
     with pytest.raises(IntegrityError) as info, transaction.atomic():
         entry.save()
     assert info.value.__cause__.diag.constraint_name == "entry_not_in_future"
+
+
+def test_a_running_entry_started_at_most_24_hours_ago():
+    now = timezone.now()
+    assert (
+        _violated(user_id="u", started_at=now - timedelta(hours=24, minutes=1), ended_at=None)
+        == "entry_running_at_most_24h"
+    )
+    EntryFactory(user_id="u", started_at=now - timedelta(hours=23, minutes=59), ended_at=None)
+
+
+def _saved(entry, *fields) -> str | None:
+    try:
+        with transaction.atomic():
+            entry.save(update_fields=list(fields) if fields else None)
+    except IntegrityError as exc:
+        return exc.__cause__.diag.constraint_name
+    return None
+
+
+def test_the_running_rule_holds_when_an_entry_reopens_or_its_start_moves():
+    finished = EntryFactory(user_id="u", started_at=BASE, ended_at=BASE + timedelta(hours=1))
+    finished.ended_at = None
+    assert _saved(finished, "ended_at") == "entry_running_at_most_24h"
+    running = EntryFactory(user_id="v", started_at=timezone.now() - timedelta(hours=1), ended_at=None)
+    running.started_at -= timedelta(hours=24)
+    assert _saved(running, "started_at") == "entry_running_at_most_24h"
+
+
+def test_a_forgotten_timer_can_be_changed_and_stopped():
+    """Time, not a write, made it overdue: writes that leave its times alone, and the one that
+    ends it, go through."""
+    forgotten = forgotten_timer("u")
+    forgotten.description = "left running"
+    assert _saved(forgotten) is None  # every column written, the times unchanged
+    forgotten.ended_at = forgotten.started_at + timedelta(hours=8)
+    assert _saved(forgotten, "ended_at") is None
 
 
 def test_project_belongs_to_the_entrys_user():

@@ -57,9 +57,10 @@ def test_overlap_names_the_conflicting_entry(user):
 
 
 def test_a_second_running_entry_is_a_running_timer_conflict(user):
-    running = entry_create(user=user, started_at=BASE)
+    now = timezone.now()
+    running = entry_create(user=user, started_at=now - HOUR)
     with pytest.raises(TimerRunning) as info:
-        entry_create(user=user, started_at=BASE - timedelta(days=1))
+        entry_create(user=user, started_at=now - 3 * HOUR)
     assert info.value.extra["conflicting_entry"]["id"] == running.pk
 
 
@@ -97,3 +98,17 @@ def test_update_can_clear_and_set_the_project(user, other_user):
     assert entry_update(entry=entry, user=user, data={"project": None}).project is None
     with pytest.raises(NotFound):
         entry_update(entry=entry, user=user, data={"project": ProjectFactory(owner_id=other_user.id).pk})
+
+
+def test_a_running_entry_started_more_than_24_hours_ago_needs_an_end(user):
+    with pytest.raises(ValidationFailed) as info:
+        entry_create(user=user, started_at=timezone.now() - timedelta(hours=24, minutes=1))
+    assert list(info.value.extra["errors"]) == ["ended_at"]
+    entry_create(user=user, started_at=timezone.now() - timedelta(hours=23, minutes=59))
+
+
+def test_an_old_entry_cannot_be_reopened(user):
+    entry = entry_create(user=user, started_at=BASE, ended_at=BASE + HOUR)
+    with pytest.raises(ValidationFailed) as info:
+        entry_update(entry=entry, user=user, data={"ended_at": None})
+    assert list(info.value.extra["errors"]) == ["ended_at"]

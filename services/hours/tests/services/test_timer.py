@@ -6,9 +6,15 @@ import pytest
 from django.utils import timezone
 from hours_service.errors import ValidationFailed
 from hours_service.timesheets.selectors import entry_running
-from hours_service.timesheets.services import NoRunningTimer, TimerRunning, timer_start, timer_stop
+from hours_service.timesheets.services import (
+    NoRunningTimer,
+    TimerOverdue,
+    TimerRunning,
+    timer_start,
+    timer_stop,
+)
 
-from tests.factories import EntryFactory, ProjectFactory
+from tests.factories import EntryFactory, ProjectFactory, forgotten_timer
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +51,33 @@ def test_stop_without_a_timer_is_409(user):
         timer_stop(user=user)
 
 
-def test_stopping_after_more_than_24_hours_asks_for_an_end(user):
-    EntryFactory(user_id=user.id, started_at=timezone.now() - timedelta(hours=30), ended_at=None)
-    with pytest.raises(ValidationFailed):
+def test_a_timer_forgotten_for_more_than_24_hours_asks_for_its_end(user):
+    forgotten = forgotten_timer(user.id)
+    latest = forgotten.started_at + timedelta(hours=24)
+    with pytest.raises(TimerOverdue) as info:
         timer_stop(user=user)
-    stopped = timer_stop(user=user, ended_at=timezone.now() - timedelta(hours=8))
-    assert abs(stopped.duration() - timedelta(hours=22)) < timedelta(minutes=1)
+    assert info.value.status == 409
+    assert info.value.extra["conflicting_entry"]["id"] == forgotten.pk
+    assert info.value.extra["latest_ended_at"] == latest.isoformat()
+    assert "ended_at" in info.value.detail
+    with pytest.raises(ValidationFailed):
+        timer_stop(user=user, ended_at=latest + timedelta(seconds=1))
+    stopped = timer_stop(user=user, ended_at=forgotten.started_at + timedelta(hours=8))
+    assert stopped.duration() == timedelta(hours=8)
+
+
+@pytest.mark.parametrize("stop_running", [False, True])
+def test_no_timer_starts_while_a_forgotten_one_runs(user, stop_running):
+    forgotten = forgotten_timer(user.id)
+    with pytest.raises(TimerOverdue) as info:
+        timer_start(user=user, stop_running=stop_running)
+    assert info.value.extra["conflicting_entry"]["id"] == forgotten.pk
+    assert entry_running(user_id=user.id) == forgotten
+
+
+def test_a_timer_of_nearly_24_hours_still_stops_now(user):
+    EntryFactory(user_id=user.id, started_at=timezone.now() - timedelta(hours=23, minutes=59), ended_at=None)
+    assert timer_stop(user=user).duration() <= timedelta(hours=24)
 
 
 def test_timers_of_different_users_are_independent(user, other_user):
