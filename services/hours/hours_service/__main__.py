@@ -119,6 +119,8 @@ def prestart() -> None:
     wait_for_database(
         attempts=settings.CONFIG.prestart_db_attempts, delay=settings.CONFIG.prestart_db_delay_seconds
     )
+    # A migration may rightly take long, or wait for another replica's: no bounds for it.
+    connection.without_bounds()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [PRESTART_LOCK_ID])
         try:

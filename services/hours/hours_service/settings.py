@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hours_service import config
+from hours_service import config, db
 from hours_service.observability import logging_config
 
 CONFIG = config.load()  # a ConfigError here: the entry points make it one line and status 2
@@ -32,7 +32,8 @@ APPEND_SLASH = False
 
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's PostgreSQL backend, every wait on the server bounded (hours_service/db)
+        "ENGINE": "hours_service.db",
         "HOST": CONFIG.database.host,
         "PORT": CONFIG.database.port,
         "NAME": CONFIG.database.name,
@@ -40,7 +41,7 @@ DATABASES = {
         "PASSWORD": CONFIG.database.password,
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"connect_timeout": 5, "application_name": "timekeeper-hours"},
+        "OPTIONS": {"application_name": "timekeeper-hours", **db.OPTIONS},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
