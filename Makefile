@@ -51,7 +51,7 @@ contracts: bootstrap ## Regenerate contracts/*.openapi.json from the code (commi
 contracts-breaking: bootstrap ## Fail on breaking API changes against BASE (default: the previous commit)
 	@scripts/contracts-breaking.sh $(BASE)
 
-bench: bootstrap ## Load-test the list endpoint, the gateway and token validation; writes bench/RESULTS.md
+bench: bootstrap ## Load-test the endpoints, token validation, logins and table growth; writes bench/RESULTS.md
 	@scripts/bench.sh $(ARGS)
 
 clean: ## Remove the virtualenv and caches (the Traefik build cache stays)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 from dataclasses import asdict, dataclass
@@ -35,11 +36,28 @@ class WrkResult:
         return {**asdict(self), "errors": self.errors}
 
 
-def wrk(url: str, *, connections: int, seconds: float, headers: dict[str, str] | None = None) -> WrkResult:
-    """Drive ``url`` with wrk for ``seconds`` over ``connections`` keep-alive connections."""
+def wrk(
+    url: str,
+    *,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    items: Path | None = None,
+    item_kind: str = "body",
+) -> WrkResult:
+    """Drive ``url`` with wrk for ``seconds`` over ``connections`` keep-alive connections.
+
+    With ``items`` (a file, one a line), each request sends the next one: as its bearer token
+    (``item_kind="token"``, a GET) or as its form-encoded body (``"body"``, a POST)."""
+    threads = min(THREADS, connections)
+    env = dict(os.environ)
+    if items is not None:
+        env.update(
+            BENCH_ITEMS=str(items), BENCH_ITEM_KIND=item_kind, BENCH_METHOD="POST", BENCH_THREADS=str(threads)
+        )
     argv = [
         "wrk",
-        f"--threads={min(THREADS, connections)}",
+        f"--threads={threads}",
         f"--connections={connections}",
         f"--duration={seconds:g}s",
         f"--timeout={TIMEOUT}",
@@ -48,7 +66,7 @@ def wrk(url: str, *, connections: int, seconds: float, headers: dict[str, str] |
     ]
     for name, value in (headers or {}).items():
         argv += ["--header", f"{name}: {value}"]
-    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True, env=env).stdout
     line = next((line for line in out.splitlines() if line.startswith("BENCH-JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no summary:\n{out}")

@@ -1,4 +1,5 @@
-"""A user with 10,000 entries: registered through the gateway, entries copied into Postgres.
+"""A user with 10,000 entries: registered through the gateway, entries copied into Postgres;
+and the table grown with other users' entries for the data-scale curve.
 
 10,000 POSTs would take minutes, so the entries go straight into the hours database with
 ``COPY``; their projects are made through the hours API (so the composite foreign key
@@ -9,6 +10,8 @@ all in the past).
 
 from __future__ import annotations
 
+import functools
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -17,6 +20,12 @@ from timekeeper_dev import accounts
 from timekeeper_dev.accounts import Account
 
 ENTRIES = 10_000
+#: the other users the table grows with, and the years their entries span
+OTHER_USERS = 1_000
+OTHER_YEARS = 5
+#: each other user's entries sit in slots this far apart over the five years (1,000 slots)
+OTHER_SLOT = timedelta(hours=43)
+OTHER_SLOTS = 1_000
 PROJECTS = ("Website relaunch", "Internal", "Support")
 TAGS = (["frontend"], ["meeting", "internal"], [], ["review", "client-a", "urgent"])
 
@@ -58,8 +67,20 @@ def seed_entries(*, gateway: str, database_url: str, user: Account, token: str) 
                 now,
             )
         )
-    columns = "user_id, project_id, description, started_at, ended_at, billable, tags, created_at, updated_at"
-    copy_sql = f"COPY timesheets_entry ({columns}) FROM STDIN"
+    copy_rows(database_url, rows)
+    vacuum_analyze(database_url)
+    with psycopg.connect(database_url) as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM timesheets_entry WHERE user_id = %s", [user.id]
+        ).fetchone()
+    return count
+
+
+COLUMNS = "user_id, project_id, description, started_at, ended_at, billable, tags, created_at, updated_at"
+
+
+def copy_rows(database_url: str, rows) -> None:
+    copy_sql = f"COPY timesheets_entry ({COLUMNS}) FROM STDIN"
     with (
         psycopg.connect(database_url) as conn,
         conn.cursor() as cursor,
@@ -67,11 +88,60 @@ def seed_entries(*, gateway: str, database_url: str, user: Account, token: str) 
     ):
         for row in rows:
             copy.write_row(row)
+
+
+def vacuum_analyze(database_url: str) -> None:
     # What autovacuum would have done by the time a table got this big: statistics and the
     # visibility map, so the planner sees the table as a running service would.
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE timesheets_entry")
-        (count,) = conn.execute(
-            "SELECT count(*) FROM timesheets_entry WHERE user_id = %s", [user.id]
+
+
+@functools.cache
+def other_user_ids(count: int = OTHER_USERS) -> tuple[str, ...]:
+    """The other users' ids: fixed, so that growing the table adds to the same users."""
+    return tuple(str(uuid.UUID(int=index + 1)) for index in range(count))
+
+
+def other_rows(start: int, stop: int, *, newest: datetime, now: datetime):
+    """Other users' entries ``start`` to ``stop`` (counted over all of them, round robin).
+
+    Entry ``n`` belongs to user ``n % OTHER_USERS`` as its ``n // OTHER_USERS``-th; that one
+    sits in slot ``k * 7 % OTHER_SLOTS`` (7 is prime to 1,000, so a user's slots never repeat
+    and every growth step spreads over the five years), shifted by the user's own hour offset
+    (with the entry, under one slot: no two of one user's entries overlap)."""
+    users = other_user_ids()
+    for n in range(start, stop):
+        user, k = n % OTHER_USERS, n // OTHER_USERS
+        if k >= OTHER_SLOTS:
+            raise ValueError(f"at most {OTHER_USERS * OTHER_SLOTS:,} other entries")
+        started = newest - OTHER_SLOT * (k * 7 % OTHER_SLOTS) - timedelta(hours=2 + user % 40)
+        yield (
+            users[user],
+            None,
+            f"entry {k}",
+            started,
+            started + timedelta(minutes=30 + n % 60),
+            n % 3 != 0,
+            TAGS[n % len(TAGS)],
+            now,
+            now,
+        )
+
+
+def grow_entries(database_url: str, *, total: int) -> int:
+    """Grow the entries table to ``total`` rows with other users' entries (COPY), then
+    ``VACUUM ANALYZE``; the rows already there stay. Returns the table's row count."""
+    with psycopg.connect(database_url) as conn:
+        (have,) = conn.execute("SELECT count(*) FROM timesheets_entry").fetchone()
+        (others,) = conn.execute(
+            "SELECT count(*) FROM timesheets_entry WHERE user_id = ANY(%s)", [list(other_user_ids())]
         ).fetchone()
+    if total > have:
+        now = datetime.now(UTC)
+        newest = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
+        copy_rows(database_url, other_rows(others, others + total - have, newest=newest, now=now))
+        vacuum_analyze(database_url)
+    with psycopg.connect(database_url) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM timesheets_entry").fetchone()
     return count

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench: load the local stack with wrk and write bench/RESULTS.md from the run.
-# Installs nothing: what it needs comes from `make bootstrap`. About 7 minutes.
+# Installs nothing: what it needs comes from `make bootstrap`. About 20 minutes.
 #   BENCH_SECONDS=15 BENCH_ROUNDS=3 BENCH_WARMUP=1   measured seconds per scenario and
 #                                    connection count, in how many rounds, warm-up per round
+#   BENCH_SIZES=10000,100000,1000000  the entries table sizes of the data-scale curve
 #   scripts/bench.sh --save-baseline  also keep this run as the baseline later runs compare with
 #   scripts/bench.sh --render-only    write RESULTS.md again from bench/runs/latest.json
 set -euo pipefail
