@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+import jwt
 import psycopg
 import requests
 from timekeeper_dev import accounts
@@ -147,6 +148,15 @@ TOKEN_SCENARIOS = (
         False,
         "deployed",
         items="revoked",
+    ),
+    Scenario(
+        "introspect-expired",
+        "introspection, expired token",
+        "user",
+        INTROSPECT_PATH,
+        False,
+        "deployed",
+        items="expired",
     ),
     Scenario(
         "introspect-garbage",
@@ -397,7 +407,7 @@ class Bench:
 
     def prepare_token_items(self) -> dict[str, object]:
         """The request files of TOKEN_SCENARIOS: introspection bodies (a valid token, a revoked
-        one, garbage), login bodies, and per round its own share of fresh tokens."""
+        one, an expired one, garbage), login bodies, and per round its own share of fresh tokens."""
         folder = self.stack.dir  # the stack's own temporary directory: tokens stay out of the tree
         revoked = seed.access_token(self.user_url, self.user)
         requests.post(
@@ -408,6 +418,7 @@ class Bench:
         bodies = {
             "valid": {"token": self.token},
             "revoked": {"token": revoked},
+            "expired": {"token": self.expired_token()},
             "garbage": {"token": "not-a-token"},
             "login": {
                 "grant_type": "password",
@@ -432,6 +443,27 @@ class Bench:
             self.items["fresh-tokens"].append(path)
         log(f"minted {len(tokens)} fresh tokens by refresh-token rotation in {minted:.0f} s")
         return {"fresh_tokens_per_round": per_round, "mint_seconds": round(minted, 1)}
+
+    def expired_token(self) -> str:
+        """The bench user's access token as it was an hour after it expired: its claims with
+        ``iat``/``exp`` in the past, signed with the user service's key. The same claims with
+        their own times must introspect as active, so that only the expiry makes it inactive."""
+        key = self.stack.processes["user"].env["JWT_SIGNING_KEY"]
+        claims = jwt.decode(self.token, options={"verify_signature": False})
+        lifetime = claims["exp"] - claims["iat"]
+        resigned = jwt.encode(claims, key, algorithm="HS256")
+        past = int(time.time()) - 3600
+        expired = jwt.encode({**claims, "iat": past - lifetime, "exp": past}, key, algorithm="HS256")
+        for token, active in ((resigned, True), (expired, False)):
+            answer = requests.post(
+                self.user_url + INTROSPECT_PATH,
+                data={"token": token},
+                headers=self.headers(TOKEN_SCENARIOS[1]),
+                timeout=10,
+            ).json()
+            if answer["active"] is not active:
+                raise RuntimeError(f"the re-signed token introspects as {answer}, not active={active}")
+        return expired
 
     def cleanup_items(self) -> None:
         for files in self.items.values():

@@ -222,6 +222,7 @@ def _with_tokens(valid: float, health: float) -> dict:
                 "user-health": health,
                 "introspect-valid": valid,
                 "introspect-revoked": valid,
+                "introspect-expired": health,
                 "introspect-garbage": health,
                 "fresh": 80.0,
                 "login": 9.0,
@@ -319,7 +320,7 @@ def test_the_token_section_reports_the_argon2_parameters() -> None:
     text = report.render(_with_tokens(600.0, 1000.0))
     section = text.split("## Token validation and logins", 1)[1].split("## Targets", 1)[0]
     assert "argon2id v=19, m=65536,t=3,p=4" in section
-    assert len([line for line in section.splitlines() if line.startswith("| ") and "req/s" not in line]) == 6
+    assert len([line for line in section.splitlines() if line.startswith("| ") and "req/s" not in line]) == 7
 
 
 @pytest.mark.parametrize("text", ["100000", "10000,10000", "10000,1000", "10000,2000000", ""])
