@@ -27,6 +27,7 @@ class WrkResult:
     max_ms: float
     status_errors: int
     socket_errors: int
+    busy: int = 0  # 503 answers (counted with the status errors too), with BENCH_ITEMS only
 
     @property
     def errors(self) -> int:
@@ -84,6 +85,7 @@ def wrk(
         max_ms=raw["max_us"] / 1000,
         status_errors=raw["status_errors"],
         socket_errors=raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"],
+        busy=raw["busy"],
     )
 
 
@@ -108,6 +110,7 @@ def combine(results: list[WrkResult]) -> dict[str, float | int]:
         "status_errors": status_errors,
         "socket_errors": socket_errors,
         "errors": status_errors + socket_errors,
+        "busy": sum(r.busy for r in results),
     }
 
 

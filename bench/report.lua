@@ -5,12 +5,23 @@
 -- it starts again): BENCH_ITEM_KIND=token sends it as the bearer token,
 -- BENCH_ITEM_KIND=body as a form-encoded body (BENCH_METHOD, POST).
 local items_file = os.getenv("BENCH_ITEMS")
+threads_seen = {}
+busy = 0
 
 if items_file then
   local counter = 0
   function setup(thread)
     thread:set("tid", counter)
+    thread:set("busy", 0)
+    threads_seen[#threads_seen + 1] = thread
     counter = counter + 1
+  end
+
+  -- 503 answers (a service refusing work it has no room for), counted apart
+  function response(status, headers, body)
+    if status == 503 then
+      busy = busy + 1
+    end
   end
 
   local items, next_item = {}, 0
@@ -49,11 +60,15 @@ end
 
 done = function(summary, latency, requests)
   local e = summary.errors
+  local busy_total = 0
+  for _, thread in ipairs(threads_seen) do
+    busy_total = busy_total + thread:get("busy")
+  end
   io.write(string.format(
-    'BENCH-JSON {"requests": %d, "duration_us": %d, "bytes": %d, ' ..
+    'BENCH-JSON {"requests": %d, "busy": %d, "duration_us": %d, "bytes": %d, ' ..
     '"connect_errors": %d, "read_errors": %d, "write_errors": %d, "status_errors": %d, "timeouts": %d, ' ..
     '"p50_us": %d, "p90_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f}\n',
-    summary.requests, summary.duration, summary.bytes,
+    summary.requests, busy_total, summary.duration, summary.bytes,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99),
     latency.max, latency.mean))

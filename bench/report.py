@@ -248,20 +248,46 @@ def _tokens_section(data: Run) -> list[str]:
         "each is a miss of the hours service's auth cache. Login: the token endpoint's password "
         f"grant; argon2 parameters of the stored hash: {tokens['argon2']}.",
         "",
-        "| scenario | req/s | p50 ms | p99 ms | errors | introspections / request | "
+        "| scenario | conn. | req/s | p50 ms | p99 ms | errors | of them 503 busy | introspections / request | "
         + " | ".join(parts)
         + " | CPU ms total | other load |",
-        "|---|---:|---:|---:|---:|---:|" + "---:|" * (len(parts) + 2),
+        "|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * (len(parts) + 2),
     ]
     for scenario in tokens["scenarios"].values():
         run = scenario["runs"]["8"]
         lines.append(
-            f"| {scenario['title']} `{scenario['path']}` | {run['rps']:.1f} | {run['p50_ms']:.1f} "
-            f"| {run['p99_ms']:.1f} | {run['errors']} | {run['introspections_per_request'] or 0.0:.4f} "
+            f"| {scenario['title']} `{scenario['path']}` | {run['connections']} | {run['rps']:.1f} "
+            f"| {run['p50_ms']:.1f} | {run['p99_ms']:.1f} | {run['errors']} | {run.get('busy', 0)} "
+            f"| {run['introspections_per_request'] or 0.0:.4f} "
             f"| {_cpu_cells(run, parts)} | {run['others_pct']:.0f}% |"
         )
     lines.append("")
+    login = logins(data)
+    if login is not None:
+        lines += [
+            f"Logins: {login['per_second']:.1f} successful per second at {login['connections']} connections "
+            "(one at a time: the user service hashes one password at a time per worker and "
+            f"answers 503 busy to a login that waits too long), {login['busy']} answered 503 busy; "
+            f"the user service's CPU per successful login: {login['user_cpu_ms']:.1f} ms.",
+            "",
+        ]
     return lines
+
+
+def logins(data: Run) -> dict[str, Any] | None:
+    """The password grant's successful logins per second and the user service's CPU for each
+    (the CPU of any refused ones included: they are part of what a burst costs)."""
+    run = data.get("tokens", {}).get("scenarios", {}).get("login", {}).get("runs", {}).get("8")
+    if not run:
+        return None
+    ok = run["requests"] - run["errors"]
+    user_ms = (run.get("cpu_ms_per_request") or {}).get("user")
+    return {
+        "connections": run["connections"],
+        "per_second": ok / run["seconds"] if run["seconds"] else 0.0,
+        "busy": run.get("busy", 0),
+        "user_cpu_ms": user_ms * run["requests"] / ok if ok and user_ms is not None else 0.0,
+    }
 
 
 def _results_table(data: Run) -> list[str]:

@@ -74,6 +74,7 @@ class Scenario:
     # each request sends the next line of a file: "fresh-tokens" as its bearer token (one
     # fresh token per request), any other name as its form body (see Bench.items)
     items: str = ""
+    connections: int = 0  # when not 0: this many connections, whatever the others run at
 
 
 SCENARIOS = (
@@ -127,6 +128,7 @@ PER_USER = ("list", "month", "entry", "report", "export")
 SIZES = (10_000, 100_000, 1_000_000)
 
 INTROSPECT_PATH = "/internal/v1/introspect"
+LOGIN_CONNECTIONS = 1
 TOKEN_PATH = "/api/users/v1/token"
 # Token validation and logins: the user service's own port (as the hours service calls it).
 TOKEN_SCENARIOS = (
@@ -176,7 +178,19 @@ TOKEN_SCENARIOS = (
         "deployed",
         items="fresh-tokens",
     ),
-    Scenario("login", "login (password grant), direct", "user", TOKEN_PATH, False, "deployed", items="login"),
+    # One login at a time: the user service hashes one password at a time per worker
+    # (PASSWORD_HASH_CONCURRENCY) and answers 503 busy to a login that waits too long for it;
+    # keep-alive connections stay on the worker that took them, so even two can queue on one.
+    Scenario(
+        "login",
+        "login (password grant), direct",
+        "user",
+        TOKEN_PATH,
+        False,
+        "deployed",
+        items="login",
+        connections=LOGIN_CONNECTIONS,
+    ),
 )
 
 
@@ -271,7 +285,7 @@ class Bench:
         self.variant = variant
 
     def measure_rounds(
-        self, connections: int, scenarios: tuple[Scenario, ...] = SCENARIOS
+        self, phase_connections: int, scenarios: tuple[Scenario, ...] = SCENARIOS
     ) -> dict[str, dict[str, object]]:
         """Measure every scenario in interleaved rounds, so that they all see the same
         background load on a shared machine: ``rounds`` times, each scenario gets a warm-up
@@ -285,6 +299,7 @@ class Bench:
                 if scenario.hours != self.variant:
                     self.start_hours(scenario.hours)
                 url, headers = self.url(scenario), self.headers(scenario)
+                connections = scenario.connections or phase_connections
                 items, kind = self.items_for(scenario, round_)
                 if kind == "token":  # warm up with the cached token: the fresh ones are sent once each
                     cached = {"Authorization": f"Bearer {self.token}"}
@@ -334,7 +349,8 @@ class Bench:
                 "rounds": [r.as_dict() for r in results],
             }
             log(
-                f"{scenario.title} @ {connections}: {combined['rps']} req/s, p99 {combined['p99_ms']} ms, "
+                f"{scenario.title} @ {combined['connections']}: {combined['rps']} req/s, "
+                f"p99 {combined['p99_ms']} ms, {combined['busy']} busy (503), "
                 f"{combined['errors']} errors, {calls:g} introspections"
             )
         return measured

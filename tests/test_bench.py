@@ -157,6 +157,7 @@ def test_cpu_meter_charges_a_busy_process_tree_to_its_part(tmp_path) -> None:
 
 def _measured(rps: float, cpu: dict[str, float] | None = None, introspections: float = 0.0) -> dict:
     run_ = _scenario("x", rps, 50.0, cpu)["runs"]["8"]
+    run_.update(seconds=15.0, connections=8, busy=0)
     run_["introspections_per_request"] = introspections
     return run_
 
@@ -316,6 +317,23 @@ def test_the_curve_shows_each_size_and_bolds_sequential_scans() -> None:
     )
 
 
+def test_logins_count_only_the_successful_ones() -> None:
+    # 30 login attempts in 15 s, 10 of them refused with 503 busy; 2.0 ms of user-service CPU
+    # per attempt is 60 ms in all, 3.0 ms per successful login.
+    data = _with_tokens(600.0, 1000.0)
+    login = data["tokens"]["scenarios"]["login"]["runs"]["8"]
+    login.update(requests=30, errors=10, status_errors=10, busy=10, seconds=15.0, connections=1)
+    assert report.logins(data) == {
+        "connections": 1,
+        "per_second": pytest.approx(20 / 15),
+        "busy": 10,
+        "user_cpu_ms": 3.0,
+    }
+    text = report.render(data)
+    assert "Logins: 1.3 successful per second at 1 connections (one at a time" in text
+    assert "10 answered 503 busy; the user service's CPU per successful login: 3.0 ms." in text
+
+
 def test_the_token_section_reports_the_argon2_parameters() -> None:
     text = report.render(_with_tokens(600.0, 1000.0))
     section = text.split("## Token validation and logins", 1)[1].split("## Targets", 1)[0]
@@ -372,7 +390,7 @@ def test_other_users_entries_grow_without_overlap_over_five_years() -> None:
 class _Recorder:
     """A loopback HTTP server that records each request's method, Authorization and body."""
 
-    def __init__(self) -> None:
+    def __init__(self, status: int = 200) -> None:
         import http.server
         import threading
 
@@ -385,7 +403,7 @@ class _Recorder:
             def _answer(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 seen.append((self.command, self.headers.get("Authorization", ""), body))
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -431,6 +449,15 @@ def test_wrk_sends_each_token_once(tmp_path) -> None:
     assert {method for method, _, _ in recorder.seen} == {"GET"}
 
 
+def test_wrk_counts_503_answers_apart(tmp_path) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text("busy=1\n")
+    with _Recorder(status=503) as recorder:
+        result = load.wrk(recorder.url, connections=2, seconds=1, items=body)
+    assert result.requests > 0
+    assert result.busy == result.status_errors == result.requests
+
+
 def test_wrk_sends_one_body_from_every_thread(tmp_path) -> None:
     # One line for two wrk threads: both send it, every request carries it.
     body = tmp_path / "body.txt"
@@ -440,7 +467,7 @@ def test_wrk_sends_one_body_from_every_thread(tmp_path) -> None:
             recorder.url, connections=4, seconds=1, headers={"Authorization": "Basic x"}, items=body
         )
     assert result.requests > 0
-    assert result.errors == 0
+    assert result.errors == result.busy == 0
     assert set(recorder.seen) == {("POST", "Basic x", "token=abc")}
 
 
