@@ -41,7 +41,6 @@ from urllib.parse import urlencode
 import jwt
 import psycopg
 import requests
-from timekeeper_dev import accounts
 from timekeeper_dev.accounts import Account
 
 from bench import load, machine, plans, profile, report, seed
@@ -279,9 +278,9 @@ class Bench:
         self.hours.start()
         self.stack.wait_ready(paths=("/api/hours/health/ready",))
         self.token = seed.access_token(self.user_url, self.user)
-        self.admin_token = accounts.login(
-            self.user_url, self.stack.admin_username, self.stack.admin_password
-        )["access_token"]
+        self.admin_token = seed.login(self.user_url, self.stack.admin_username, self.stack.admin_password)[
+            "access_token"
+        ]
         self.variant = variant
 
     def measure_rounds(
@@ -401,9 +400,14 @@ class Bench:
         """``count`` access tokens, each new: refresh-token rotation (no argon2) on four chains."""
         chains = 4
         per_chain = -(-count // chains)
+        # The chains' logins one after the other: the user service hashes one password at a
+        # time per worker and answers 503 busy to logins that wait too long for it.
+        starts = [
+            seed.login(self.user_url, self.user.username, self.user.password)["refresh_token"]
+            for _ in range(chains)
+        ]
 
-        def chain(_: int) -> list[str]:
-            refresh = accounts.login(self.user_url, self.user.username, self.user.password)["refresh_token"]
+        def chain(refresh: str) -> list[str]:
             tokens = []
             with requests.Session() as session:
                 for _ in range(per_chain):
@@ -419,7 +423,7 @@ class Bench:
             return tokens
 
         with ThreadPoolExecutor(chains) as pool:
-            return [token for tokens in pool.map(chain, range(chains)) for token in tokens][:count]
+            return [token for tokens in pool.map(chain, starts) for token in tokens][:count]
 
     def prepare_token_items(self) -> dict[str, object]:
         """The request files of TOKEN_SCENARIOS: introspection bodies (a valid token, a revoked

@@ -11,6 +11,7 @@ all in the past).
 from __future__ import annotations
 
 import functools
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -35,9 +36,30 @@ def register(gateway: str) -> Account:
     return accounts.register(gateway, "bench")
 
 
+#: how often a login answered 503 busy is tried again (after its Retry-After)
+LOGIN_ATTEMPTS = 10
+
+
+def login(user_service: str, username: str, password: str) -> dict[str, object]:
+    """A password grant straight to the user service (the gateway rate-limits /token). The
+    service answers 503 busy while it hashes other passwords (a load run's last logins can
+    still be hashing): such an answer is tried again after its Retry-After, a few times."""
+    for _ in range(LOGIN_ATTEMPTS):
+        response = requests.post(
+            f"{user_service}/api/users/v1/token",
+            data={"grant_type": "password", "username": username, "password": password},
+            timeout=30,
+        )
+        if response.status_code != 503:
+            break
+        time.sleep(float(response.headers.get("Retry-After", "1")))
+    response.raise_for_status()
+    return response.json()
+
+
 def access_token(user_service: str, user: Account) -> str:
-    """A fresh access token, straight from the user service (the gateway rate-limits /token)."""
-    return accounts.login(user_service, user.username, user.password)["access_token"]
+    """A fresh access token for ``user``."""
+    return login(user_service, user.username, user.password)["access_token"]
 
 
 def seed_entries(*, gateway: str, database_url: str, user: Account, token: str) -> int:

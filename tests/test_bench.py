@@ -477,3 +477,29 @@ def test_a_run_that_completed_no_request_still_renders() -> None:
     data["scenarios"]["a"]["runs"]["50"].update(requests=0, introspections_per_request=None)
     text = report.render(data)
     assert "| n/a (0 calls / 0) |" in text
+
+
+def test_a_login_answered_busy_is_tried_again(monkeypatch) -> None:
+    # The user service answers 503 busy while it hashes other passwords: the bench's login
+    # waits the Retry-After and asks again instead of failing the run.
+    answers = iter([(503, {"Retry-After": "0"}, {}), (200, {}, {"access_token": "a", "refresh_token": "r"})])
+    calls: list[dict] = []
+
+    class Answer:
+        def __init__(self, status: int, headers: dict, body: dict) -> None:
+            self.status_code, self.headers, self._body = status, headers, body
+
+        def raise_for_status(self) -> None:
+            assert self.status_code == 200
+
+        def json(self) -> dict:
+            return self._body
+
+    def post(url: str, **kwargs: object) -> Answer:
+        calls.append(kwargs["data"])
+        return Answer(*next(answers))
+
+    monkeypatch.setattr(seed.requests, "post", post)
+    assert seed.login("http://user", "bench", "secret") == {"access_token": "a", "refresh_token": "r"}
+    assert len(calls) == 2
+    assert calls[0] == {"grant_type": "password", "username": "bench", "password": "secret"}
