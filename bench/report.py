@@ -238,7 +238,7 @@ def _tokens_section(data: Run) -> list[str]:
     parts = ["hours", "user", "Traefik", "Postgres", "wrk", "driver"]
     lines = [
         "Straight to the user service's port (as the hours service calls it) unless the path says "
-        "the gateway, 8 connections, in interleaved rounds. Introspection: `POST "
+        "the gateway, at the connection counts in the table, in interleaved rounds. Introspection: `POST "
         "/internal/v1/introspect` with the hours service's client credentials and a valid access "
         "token, one revoked by its `jti`, one expired (its claims re-signed an hour past their "
         "expiry), or garbage, sent by wrk with a Lua script "
