@@ -3,7 +3,8 @@
 # only checks and takes seconds.
 #   1. system packages: PostgreSQL server binaries (tests, local stack), Chromium (the
 #      explorer's browser test), wrk (make bench)
-#   2. .venv with both services (editable), the docs service and the dev/test tools, pinned
+#   2. .venv with the shared service package, both services and the docs service (editable)
+#      and the dev/test tools, pinned
 #   3. the pinned Traefik binary, built from the Go module proxy and cached by version
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,8 @@ say "postgres: $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1 || echo "
 # Every file that decides what is installed; the venv is rebuilt only when one changes.
 inputs=(pyproject.toml requirements/*.txt)
 pip_args=(-r requirements/dev.txt -e .)
-for pkg in services/user services/hours gateway/docs; do
+# The shared package first: the services require it, and pip takes it from here, never an index.
+for pkg in libs/timekeeper_service services/user services/hours gateway/docs; do
     if [[ -f $pkg/pyproject.toml ]]; then
         inputs+=("$pkg/pyproject.toml" "$pkg/requirements.txt")
         pip_args+=(-r "$pkg/requirements.txt" -e "$pkg")

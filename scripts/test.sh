@@ -16,7 +16,7 @@ scripts/contracts-breaking.sh
 
 # Each suite runs in its own pytest process from its own directory (its own conftest,
 # settings and rootdir). A listed directory that exists must hold tests.
-suites=(tests services/user services/hours gateway contracts e2e)
+suites=(tests libs/timekeeper_service services/user services/hours gateway contracts e2e)
 failed=()
 for suite in "${suites[@]}"; do
     [[ -d $suite ]] || continue

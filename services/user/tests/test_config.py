@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from user_service.config import DEV_JWT_SIGNING_KEY, ConfigError, Settings, load
+from user_service.config import (
+    DEV_INTROSPECTION_CLIENT_SECRET,
+    DEV_JWT_SIGNING_KEY,
+    ConfigError,
+    Settings,
+    load,
+)
 
 STRONG_KEY = "k" * 32
 PRODUCTION = {
@@ -101,7 +107,6 @@ def test_production_with_real_secrets_starts(env):
         ({"DATABASE_URL": "postgresql://users@db:port/users"}, "DATABASE_URL is not a valid URL"),
         ({"ACCESS_TOKEN_TTL_SECONDS": "soon"}, "ACCESS_TOKEN_TTL_SECONDS must be a whole number, not 'soon'"),
         ({"ACCESS_TOKEN_TTL_SECONDS": "0"}, "ACCESS_TOKEN_TTL_SECONDS must be greater than 0, not '0'"),
-        ({"INTROSPECTION_CLIENT_ID": ""}, "INTROSPECTION_CLIENT_ID must not be empty"),
         ({"PORT": "http"}, "PORT must be a whole number, not 'http'"),
         ({"PORT": "70000"}, "PORT must be at most 65535, not '70000'"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be at least 1, not '0'"),
@@ -146,7 +151,8 @@ def test_the_checks_across_variables_are_named_at_once(env):
     with pytest.raises(ConfigError) as raised:
         load()
     named = [problem.split()[0] for problem in raised.value.problems]
-    assert named == ["JWT_SIGNING_KEY", "INTROSPECTION_CLIENT_SECRET", "DATABASE_URL", "ADMIN_USERNAME,"]
+    # in the order of the variables: those of every service first, then the service's own
+    assert named == ["DATABASE_URL", "JWT_SIGNING_KEY", "INTROSPECTION_CLIENT_SECRET", "ADMIN_USERNAME,"]
 
 
 def test_a_secret_is_never_quoted(env):
@@ -163,11 +169,15 @@ def test_a_secret_is_never_quoted(env):
 
 
 def test_empty_variables_count_as_unset(env):
+    """As in every service: ``NAME=`` means the default (in production, a secret's default is
+    refused as ever)."""
     env(ADMIN_USERNAME="", ADMIN_EMAIL="", ADMIN_PASSWORD="", INTROSPECTION_CLIENT_SECRET="")
+    env(INTROSPECTION_CLIENT_ID="", PORT="")
     settings = Settings()
     assert settings.admin_username is None
     assert settings.admin_password is None
-    assert settings.introspection_client_secret is None
+    assert settings.introspection_client_secret.get_secret_value() == DEV_INTROSPECTION_CLIENT_SECRET
+    assert (settings.introspection_client_id, settings.port) == ("hours", 8000)
 
 
 def test_prestart_patience_comes_from_the_environment(env):
@@ -214,3 +224,23 @@ def test_create_app_refuses_production_defaults(env):
     env(APP_ENV="production")
     with pytest.raises(ConfigError, match="JWT_SIGNING_KEY"):
         create_app()
+
+
+def test_secrets_come_from_their_files(env, tmp_path, monkeypatch):
+    """Every secret the user service takes may come from <NAME>_FILE instead (Docker secrets)."""
+    values = {
+        "DATABASE_URL": "postgresql://users:pw@db:5432/users",
+        "JWT_SIGNING_KEY": STRONG_KEY,
+        "INTROSPECTION_CLIENT_SECRET": "a-real-secret",
+        "ADMIN_PASSWORD": "an admin password",
+    }
+    monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
+    for name, value in values.items():
+        (tmp_path / name).write_text(value + "\n")
+        env(**{f"{name}_FILE": str(tmp_path / name)})
+    env(APP_ENV="production")
+    settings = load()
+    assert settings.database_url == values["DATABASE_URL"]
+    assert settings.jwt_signing_key.get_secret_value() == STRONG_KEY
+    assert settings.introspection_client_secret.get_secret_value() == "a-real-secret"
+    assert settings.admin_password.get_secret_value() == "an admin password"

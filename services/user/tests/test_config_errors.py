@@ -53,8 +53,8 @@ def test_every_wrong_variable_is_named_in_the_one_line():
     said = the_line(run(argv, APP_ENV="prod", ACCESS_TOKEN_TTL_SECONDS="soon", PORT="x"))
     assert said.split("; ") == [
         "APP_ENV must be one of development, test, production, not 'prod'",
-        "ACCESS_TOKEN_TTL_SECONDS must be a whole number, not 'soon'",
         "PORT must be a whole number, not 'x'",
+        "ACCESS_TOKEN_TTL_SECONDS must be a whole number, not 'soon'",
     ]
 
 
@@ -90,3 +90,20 @@ def test_gunicorn_stops_at_once_with_the_line(env, problem):
     failed on it would only be started again)."""
     argv = [GUNICORN, "-c", "python:user_service.gunicorn_conf", "user_service.wsgi:app"]
     assert the_line(run(argv, PORT=str(free_port()), **env)) == problem
+
+
+def test_a_secret_and_its_file_together_are_one_line(tmp_path):
+    key_file = tmp_path / "jwt_signing_key"
+    key_file.write_text(SECRET + "\n")
+    argv = [sys.executable, "-m", "user_service", "prestart"]
+    said = the_line(run(argv, JWT_SIGNING_KEY=SECRET, JWT_SIGNING_KEY_FILE=str(key_file)))
+    assert said == "JWT_SIGNING_KEY and JWT_SIGNING_KEY_FILE are both set (set one of them)"
+
+
+def test_gunicorn_says_an_unreadable_secret_file_in_one_line(tmp_path):
+    missing = tmp_path / "introspection_client_secret"
+    argv = [GUNICORN, "-c", "python:user_service.gunicorn_conf", "user_service.wsgi:app"]
+    result = run(argv, PORT=str(free_port()), INTROSPECTION_CLIENT_SECRET_FILE=str(missing))
+    assert the_line(result) == (
+        f"INTROSPECTION_CLIENT_SECRET_FILE names a file that cannot be read ({missing}: No such file or directory)"
+    )

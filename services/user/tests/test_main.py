@@ -186,6 +186,31 @@ def test_python_dash_m_runs_prestart(empty_database_url):
     assert "users" in tables(empty_database_url)
 
 
+def test_prestart_takes_its_secrets_from_files(tmp_path, empty_database_url):
+    """DATABASE_URL_FILE and ADMIN_PASSWORD_FILE (Docker secrets are files): the content, less
+    one trailing newline, is the value."""
+    (tmp_path / "database_url").write_text(empty_database_url + "\n")
+    (tmp_path / "admin_password").write_text(ADMIN_PASSWORD + "\n")
+    env = {
+        "APP_ENV": "test",
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL_FILE": str(tmp_path / "database_url"),
+        "ADMIN_USERNAME": "root",
+        "ADMIN_EMAIL": "root@example.com",
+        "ADMIN_PASSWORD_FILE": str(tmp_path / "admin_password"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "user_service", "prestart", "--attempts", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert can_log_in(empty_database_url, "root", ADMIN_PASSWORD)
+
+
 @pytest.mark.parametrize(
     ("env", "argv", "expected"),
     [

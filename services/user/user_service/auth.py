@@ -85,10 +85,10 @@ def role_required(role: str) -> Callable[[F], F]:
 @service_auth.verify_password
 def _verify_service(client_id: str, secret: str) -> str | None:
     settings = current_security().settings
-    expected = settings.introspection_client_secret
+    expected = settings.introspection_client_secret.get_secret_value()
     # both comparisons always run, so timing tells nothing about which part was wrong
     id_ok = constant_time_equals(client_id or "", settings.introspection_client_id)
-    secret_ok = expected is not None and constant_time_equals(secret or "", expected.get_secret_value())
+    secret_ok = constant_time_equals(secret or "", expected)
     return client_id if id_ok and secret_ok else None
 
 
