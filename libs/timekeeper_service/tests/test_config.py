@@ -142,6 +142,12 @@ def test_each_problem_in_one_sentence(change, problem):
     assert problems(environ) == [problem]
 
 
+def test_set_in_production_means_set_even_to_the_development_value():
+    assert (
+        load({**PRODUCTION, "UPSTREAM_URL": "http://127.0.0.1:8001"}).upstream_url == "http://127.0.0.1:8001"
+    )
+
+
 def test_production_rules_hold_in_production_only():
     settings = load({"SIGNING_KEY": "short", "CLIENT_SECRET": "change-me"})
     assert settings.signing_key.get_secret_value() == "short"

@@ -30,7 +30,15 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NoReturn, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AfterValidator, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -147,7 +155,8 @@ HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
 @dataclass(frozen=True)
 class SourceProblem:
     """A value the environment could not give (both ``NAME`` and ``NAME_FILE`` set, a file
-    that cannot be read): :class:`ServiceSettings` reports it with every other problem."""
+    that cannot be read, nothing where production wants a value): :class:`ServiceSettings`
+    reports it as that field's problem, with every other one."""
 
     problem: str
 
@@ -236,6 +245,17 @@ class ServiceSettings(BaseSettings):
         environ = _environ.get()
         return init_settings, EnvironmentSource(settings_cls, os.environ if environ is None else environ)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _set_in_production(cls, data: Any) -> Any:
+        """A :class:`SetInProduction` field nothing set is a problem in production: said as
+        that field's, with every other problem."""
+        if isinstance(data, dict) and data.get("app_env") == "production":
+            for name, field in cls.model_fields.items():
+                if _marker(field, SetInProduction) and name not in data:
+                    data[name] = SourceProblem(f"{name.upper()} must be set when APP_ENV=production")
+        return data
+
     @field_validator("*", mode="before")
     @classmethod
     def _source_problem(cls, value: object) -> object:
@@ -269,8 +289,6 @@ class ServiceSettings(BaseSettings):
                 raise ConfigError(
                     f"{name} must be at least {secret.min_length} {secret.unit} when APP_ENV=production"
                 )
-        if _marker(field, SetInProduction) and value == field.default:
-            raise ConfigError(f"{name} must be set when APP_ENV=production")
         return value
 
     @classmethod

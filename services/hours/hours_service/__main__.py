@@ -116,9 +116,7 @@ def prestart() -> None:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    wait_for_database(
-        attempts=settings.CONFIG.prestart_db_attempts, delay=settings.CONFIG.prestart_db_delay_seconds
-    )
+    wait_for_database(attempts=settings.PRESTART_DB_ATTEMPTS, delay=settings.PRESTART_DB_DELAY_SECONDS)
     # A migration may rightly take long, or wait for another replica's: no bounds for it.
     connection.without_bounds()
     with connection.cursor() as cursor:

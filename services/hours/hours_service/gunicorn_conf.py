@@ -10,20 +10,20 @@ new worker whenever one exits with any status but 3 or 4.)
 """
 
 from hours_service.config import ConfigError as _ConfigError
-from hours_service.config import load as _load_config
+from hours_service.config import load as _load_settings
 from hours_service.config import report_and_exit as _report_and_exit
 from hours_service.observability import logging_config as _logging_config
 
 # gunicorn reads every public module-level name as a setting: helpers stay private.
 try:
-    _config = _load_config()
+    _settings = _load_settings()
 except _ConfigError as _error:
     _report_and_exit(_error)
 
-bind = f"0.0.0.0:{_config.port}"
-workers = _config.web_concurrency
+bind = f"0.0.0.0:{_settings.port}"
+workers = _settings.web_concurrency
 worker_class = "gthread"
-threads = _config.gunicorn_threads
+threads = _settings.gunicorn_threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -32,4 +32,4 @@ keepalive = 5
 control_socket_disable = True
 accesslog = None
 errorlog = "-"
-logconfig_dict = _logging_config(_config.log_level, _config.log_format)
+logconfig_dict = _logging_config(_settings.log_level, _settings.log_format)

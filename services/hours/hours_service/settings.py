@@ -1,16 +1,18 @@
-"""Django settings, built from :mod:`hours_service.config` (the environment) only."""
+"""Django settings, every value from the one settings object :func:`hours_service.config.load`
+reads from the environment. The code reads Django's settings, never the environment or that
+object (only ``gunicorn_conf`` loads it too, for the server's own settings)."""
 
 from __future__ import annotations
 
 from hours_service import config, db
 from hours_service.observability import logging_config
 
-CONFIG = config.load()  # a ConfigError here: the entry points make it one line and status 2
+_settings = config.load()  # a ConfigError here: the entry points make it one line and status 2
 
-APP_ENV = CONFIG.app_env
-SECRET_KEY = CONFIG.secret_key
+APP_ENV = _settings.app_env
+SECRET_KEY = _settings.django_secret_key.get_secret_value()
 DEBUG = False
-ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
+ALLOWED_HOSTS = list(_settings.allowed_hosts)
 
 INSTALLED_APPS = [
     "django.contrib.postgres",
@@ -34,11 +36,11 @@ DATABASES = {
     "default": {
         # Django's PostgreSQL backend, every wait on the server bounded (hours_service/db)
         "ENGINE": "hours_service.db",
-        "HOST": CONFIG.database.host,
-        "PORT": CONFIG.database.port,
-        "NAME": CONFIG.database.name,
-        "USER": CONFIG.database.user,
-        "PASSWORD": CONFIG.database.password,
+        "HOST": _settings.database.host,
+        "PORT": _settings.database.port,
+        "NAME": _settings.database.name,
+        "USER": _settings.database.user,
+        "PASSWORD": _settings.database.password,
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {"application_name": "timekeeper-hours", **db.OPTIONS},
@@ -54,14 +56,18 @@ USE_I18N = False
 LANGUAGE_CODE = "en"
 
 # The user service (token introspection) -------------------------------------------------
-USER_SERVICE_URL = CONFIG.user_service_url
-INTROSPECTION_CLIENT_ID = CONFIG.introspection_client_id
-INTROSPECTION_CLIENT_SECRET = CONFIG.introspection_client_secret
-AUTH_CACHE_SECONDS = CONFIG.auth_cache_seconds
-USER_SERVICE_CONNECT_TIMEOUT = CONFIG.user_service_connect_timeout
-USER_SERVICE_READ_TIMEOUT = CONFIG.user_service_read_timeout
+USER_SERVICE_URL = _settings.user_service_url
+INTROSPECTION_CLIENT_ID = _settings.introspection_client_id
+INTROSPECTION_CLIENT_SECRET = _settings.introspection_client_secret.get_secret_value()
+AUTH_CACHE_SECONDS = _settings.auth_cache_seconds
+USER_SERVICE_CONNECT_TIMEOUT = _settings.user_service_connect_timeout
+USER_SERVICE_READ_TIMEOUT = _settings.user_service_read_timeout
 
-LOGGING = logging_config(CONFIG.log_level, CONFIG.log_format)
+# prestart --------------------------------------------------------------------------------
+PRESTART_DB_ATTEMPTS = _settings.prestart_db_attempts
+PRESTART_DB_DELAY_SECONDS = _settings.prestart_db_delay_seconds
+
+LOGGING = logging_config(_settings.log_level, _settings.log_format)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["hours_service.auth.IntrospectionAuthentication"],

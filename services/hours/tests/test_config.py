@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hours_service.config import DEV_INTROSPECTION_CLIENT_SECRET, DEV_SECRET_KEY, ConfigError, load
+from hours_service.config import DEV_DJANGO_SECRET_KEY, DEV_INTROSPECTION_CLIENT_SECRET, ConfigError, load
 
 PRODUCTION = {
     "APP_ENV": "production",
@@ -16,7 +16,7 @@ PRODUCTION = {
 def test_development_defaults():
     config = load({})
     assert config.app_env == "development"
-    assert config.secret_key == DEV_SECRET_KEY
+    assert config.django_secret_key.get_secret_value() == DEV_DJANGO_SECRET_KEY
     assert config.auth_cache_seconds == 30
     assert (config.user_service_connect_timeout, config.user_service_read_timeout) == (1.0, 2.0)
     assert (config.log_level, config.log_format) == ("INFO", "json")
@@ -45,7 +45,7 @@ def test_prestart_patience_comes_from_the_environment():
     ("changes", "problem"),
     [
         ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY must be set to a real secret"),
-        ({"DJANGO_SECRET_KEY": DEV_SECRET_KEY}, "DJANGO_SECRET_KEY must be set to a real secret"),
+        ({"DJANGO_SECRET_KEY": DEV_DJANGO_SECRET_KEY}, "DJANGO_SECRET_KEY must be set to a real secret"),
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be at least 32 characters"),
         ({"INTROSPECTION_CLIENT_SECRET": ""}, "INTROSPECTION_CLIENT_SECRET must be set to a real secret"),
         ({"INTROSPECTION_CLIENT_SECRET": DEV_INTROSPECTION_CLIENT_SECRET}, "INTROSPECTION_CLIENT_SECRET must be set"),
@@ -62,6 +62,8 @@ def test_prestart_patience_comes_from_the_environment():
         ({"AUTH_CACHE_SECONDS": "soon"}, "AUTH_CACHE_SECONDS must be a whole number, not 'soon'"),
         ({"AUTH_CACHE_SECONDS": "-1"}, "AUTH_CACHE_SECONDS must be at least 0, not '-1'"),
         ({"USER_SERVICE_READ_TIMEOUT": "fast"}, "USER_SERVICE_READ_TIMEOUT must be a number, not 'fast'"),
+        ({"USER_SERVICE_READ_TIMEOUT": "0"}, "USER_SERVICE_READ_TIMEOUT must be greater than 0, not '0'"),
+        ({"USER_SERVICE_CONNECT_TIMEOUT": "0"}, "USER_SERVICE_CONNECT_TIMEOUT must be greater than 0, not '0'"),
         ({"PRESTART_DB_ATTEMPTS": "0"}, "PRESTART_DB_ATTEMPTS must be at least 1, not '0'"),
         ({"PRESTART_DB_ATTEMPTS": "soon"}, "PRESTART_DB_ATTEMPTS must be a whole number, not 'soon'"),
         ({"PRESTART_DB_DELAY_SECONDS": "-1"}, "PRESTART_DB_DELAY_SECONDS must be at least 0, not '-1'"),
@@ -86,7 +88,8 @@ def test_every_problem_is_named_at_once():
     with pytest.raises(ConfigError) as raised:
         load({"APP_ENV": "prod", "PRESTART_DB_ATTEMPTS": "0", "AUTH_CACHE_SECONDS": "soon", "PORT": "x"})
     named = [problem.split()[0] for problem in raised.value.problems]
-    assert named == ["APP_ENV", "AUTH_CACHE_SECONDS", "PRESTART_DB_ATTEMPTS", "PORT"]
+    # in the order of the variables: those of every service first, then the service's own
+    assert named == ["APP_ENV", "PORT", "AUTH_CACHE_SECONDS", "PRESTART_DB_ATTEMPTS"]
     assert str(raised.value) == "; ".join(raised.value.problems)
 
 
@@ -104,3 +107,32 @@ def test_a_secret_is_never_quoted():
         )
     assert len(raised.value.problems) == 4
     assert secret not in str(raised.value)
+
+
+def test_empty_variables_count_as_unset():
+    config = load({"AUTH_CACHE_SECONDS": "", "DJANGO_SECRET_KEY": "", "ALLOWED_HOSTS": ""})
+    assert config.auth_cache_seconds == 30
+    assert config.django_secret_key.get_secret_value() == DEV_DJANGO_SECRET_KEY
+    assert config.allowed_hosts == ("*",)
+
+
+def test_allowed_hosts_are_comma_separated():
+    assert load({"ALLOWED_HOSTS": "hours, hours.internal ,"}).allowed_hosts == ("hours", "hours.internal")
+
+
+def test_secrets_come_from_their_files(tmp_path):
+    """Every secret the hours service takes may come from <NAME>_FILE instead (Docker secrets)."""
+    values = {
+        "DATABASE_URL": "postgresql://hours:p%40ss@db:5433/hours",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "INTROSPECTION_CLIENT_SECRET": "s3cret-from-a-file",
+    }
+    files = {}
+    for name, value in values.items():
+        (tmp_path / name).write_text(value + "\n")
+        files[f"{name}_FILE"] = str(tmp_path / name)
+    config = load({k: v for k, v in PRODUCTION.items() if k not in values} | files)
+    assert (config.database.host, config.database.password) == ("db", "p@ss")
+    assert config.django_secret_key.get_secret_value() == "x" * 50
+    assert config.introspection_client_secret.get_secret_value() == "s3cret-from-a-file"
+    assert "s3cret" not in repr(config)

@@ -56,8 +56,8 @@ def test_every_wrong_variable_is_named_in_the_one_line():
     said = the_line(run(argv, APP_ENV="prod", AUTH_CACHE_SECONDS="soon", PORT="x"))
     assert said.split("; ") == [
         "APP_ENV must be one of development, test, production, not 'prod'",
-        "AUTH_CACHE_SECONDS must be a whole number, not 'soon'",
         "PORT must be a whole number, not 'x'",
+        "AUTH_CACHE_SECONDS must be a whole number, not 'soon'",
     ]
 
 
@@ -79,3 +79,26 @@ def test_gunicorn_stops_at_once_with_the_line(env, problem):
     argv = ["-m", "gunicorn", "-c", "python:hours_service.gunicorn_conf", "hours_service.wsgi:application"]
     result = run(argv, PORT=str(free_port()), **env)
     assert the_line(result) == problem
+
+
+def test_a_secret_and_its_file_together_are_one_line(tmp_path):
+    key_file = tmp_path / "django_secret_key"
+    key_file.write_text(SECRET + "\n")
+    said = the_line(
+        run(
+            ["-m", "hours_service", "prestart"],
+            DJANGO_SECRET_KEY=SECRET,
+            DJANGO_SECRET_KEY_FILE=str(key_file),
+        )
+    )
+    assert said == "DJANGO_SECRET_KEY and DJANGO_SECRET_KEY_FILE are both set (set one of them)"
+
+
+def test_gunicorn_says_an_unreadable_secret_file_in_one_line(tmp_path):
+    missing = tmp_path / "introspection_client_secret"
+    argv = ["-m", "gunicorn", "-c", "python:hours_service.gunicorn_conf", "hours_service.wsgi:application"]
+    env = {"INTROSPECTION_CLIENT_SECRET": "", "INTROSPECTION_CLIENT_SECRET_FILE": str(missing)}  # "": unset
+    result = run(argv, PORT=str(free_port()), **env)
+    assert the_line(result) == (
+        f"INTROSPECTION_CLIENT_SECRET_FILE names a file that cannot be read ({missing}: No such file or directory)"
+    )

@@ -41,6 +41,28 @@ def test_prestart_migrates_a_fresh_database_and_is_idempotent(postgresql_cluster
     assert {"entry_no_overlap", "entry_at_most_24h", "entry_project_same_owner"} <= names
 
 
+def test_prestart_takes_its_secrets_from_files_in_production(postgresql_cluster, tmp_path):
+    """DATABASE_URL_FILE, DJANGO_SECRET_KEY_FILE, INTROSPECTION_CLIENT_SECRET_FILE (Docker secrets
+    are files): the content, less one trailing newline, is the value."""
+    with psycopg.connect(postgresql_cluster.url(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS hours_prestart_files")
+        conn.execute("CREATE DATABASE hours_prestart_files")
+    secrets = {
+        "DATABASE_URL": postgresql_cluster.url("hours_prestart_files"),
+        "DJANGO_SECRET_KEY": "s" * 50,
+        "INTROSPECTION_CLIENT_SECRET": "a-real-secret-from-a-file",
+    }
+    env = {**service_env(""), "APP_ENV": "production", "USER_SERVICE_URL": "http://user:8000"}
+    for name, value in secrets.items():
+        (tmp_path / name).write_text(value + "\n")
+        env[name] = ""
+        env[f"{name}_FILE"] = str(tmp_path / name)
+    result = run_prestart(env)
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(postgresql_cluster.url("hours_prestart_files")) as conn:
+        assert conn.execute("SELECT to_regclass('timesheets_entry')").fetchone() != (None,)
+
+
 # -- what prestart waits for, and what it does not ----------------------------------------------
 
 PASSWORD_ROLE = "hours_prestart_pw"
