@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from docs_service import errors, explorer, health, observability
-from docs_service.config import SETTINGS_EXTENSION, Settings
+from docs_service.config import SETTINGS_EXTENSION, Settings, load
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or Settings.from_env()
+    settings = settings or load()  # a ConfigError: gunicorn_conf has said it in one line first
     observability.configure_logging(settings)
 
     app = Flask(__name__, static_folder=None)

@@ -1,21 +1,30 @@
-"""The docs service's settings: one typed object, read from the environment only."""
+"""The docs service's one typed settings object, read from the environment only (see
+.env.example). :func:`load` reads it the way every Timekeeper service does
+(``timekeeper_service.config``: every wrong variable named in one :class:`ConfigError`), which
+gunicorn's config turns into one line and exit status 2 (:func:`report_and_exit`). The docs
+service takes no secret.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import NoReturn
 
 from flask import current_app
+from pydantic import Field
+from timekeeper_service import config as shared
+from timekeeper_service.config import ConfigError, HttpUrl, ServiceSettings, load_settings
+
+__all__ = ["ApiSpec", "ConfigError", "Settings", "current_settings", "load", "report_and_exit"]
 
 SETTINGS_EXTENSION = "docs_service.settings"
-APP_ENVS = ("development", "test", "production")
-LOG_FORMATS = ("json", "console")
+SERVICE = "docs_service"
 
 
-class ConfigError(ValueError):
-    """A setting from the environment has a value the service cannot run with."""
+def report_and_exit(error: ConfigError) -> NoReturn:
+    """One line, ``docs_service: configuration error: ...``, and exit status 2."""
+    shared.report_and_exit(SERVICE, error)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,31 +41,20 @@ class ApiSpec:
         return self.key.capitalize()
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    app_env: str = "development"
-    log_level: str = "INFO"
-    log_format: str = "json"
-    users_openapi_url: str = "http://user:8000/api/users/openapi.json"
-    hours_openapi_url: str = "http://hours:8000/api/hours/openapi.json"
-    spec_fetch_timeout: float = 3.0
-    specs: tuple[ApiSpec, ...] = field(init=False)
+class Settings(ServiceSettings):
+    """Every variable the docs service reads. Field names are the env names, lower-cased;
+    ``ServiceSettings`` has those of every service (APP_ENV, LOG_*, PORT, WEB_CONCURRENCY)."""
 
-    def __post_init__(self) -> None:
-        if self.app_env not in APP_ENVS:
-            raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, not {self.app_env!r}")
-        if self.log_format not in LOG_FORMATS:
-            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
-        if self.spec_fetch_timeout <= 0:
-            raise ConfigError("SPEC_FETCH_TIMEOUT must be a positive number of seconds")
-        for name, url in (
-            ("USERS_OPENAPI_URL", self.users_openapi_url),
-            ("HOURS_OPENAPI_URL", self.hours_openapi_url),
-        ):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ConfigError(f"{name} must be an absolute http(s) URL, not {url!r}")
-        specs = (
+    users_openapi_url: HttpUrl = "http://user:8000/api/users/openapi.json"
+    hours_openapi_url: HttpUrl = "http://hours:8000/api/hours/openapi.json"
+    #: seconds to wait for each document
+    spec_fetch_timeout: float = Field(default=3.0, gt=0)
+    #: threads per gunicorn worker (building the merged document waits on the other services)
+    gunicorn_threads: int = Field(default=4, ge=1)
+
+    @property
+    def specs(self) -> tuple[ApiSpec, ...]:
+        return (
             ApiSpec(
                 key="users",
                 title="Users API",
@@ -70,24 +68,12 @@ class Settings:
                 fetch_url=self.hours_openapi_url,
             ),
         )
-        object.__setattr__(self, "specs", specs)
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        defaults = cls()
-        try:
-            timeout = float(env.get("SPEC_FETCH_TIMEOUT", defaults.spec_fetch_timeout))
-        except ValueError:
-            raise ConfigError("SPEC_FETCH_TIMEOUT must be a number of seconds") from None
-        return cls(
-            app_env=env.get("APP_ENV", defaults.app_env),
-            log_level=env.get("LOG_LEVEL", defaults.log_level).upper(),
-            log_format=env.get("LOG_FORMAT", defaults.log_format),
-            users_openapi_url=env.get("USERS_OPENAPI_URL", defaults.users_openapi_url),
-            hours_openapi_url=env.get("HOURS_OPENAPI_URL", defaults.hours_openapi_url),
-            spec_fetch_timeout=timeout,
-        )
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check the environment (``os.environ`` by default); raise :class:`ConfigError`
+    naming every problem."""
+    return load_settings(Settings, environ)
 
 
 def current_settings() -> Settings:

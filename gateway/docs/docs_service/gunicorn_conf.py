@@ -1,16 +1,29 @@
-"""gunicorn settings (``gunicorn -c python:docs_service.gunicorn_conf docs_service.wsgi:app``).
+"""gunicorn settings: ``gunicorn -c python:docs_service.gunicorn_conf docs_service.wsgi:app``.
 
-Binds 0.0.0.0:$PORT (8000), runs $WEB_CONCURRENCY workers (2) with threads (building the
-merged document waits on the other services), and leaves access logging to the app,
-which writes one JSON line per request; gunicorn's own messages are JSON too.
+Binds ``0.0.0.0:${PORT:-8000}``, runs ``WEB_CONCURRENCY`` workers (2) with
+``GUNICORN_THREADS`` threads (4; building the merged document waits on the other services),
+and leaves access logging to the app, which writes one JSON line per request; gunicorn's own
+messages are JSON too.
+
+The configuration is checked here, in the master, before any worker starts: a wrong value
+ends gunicorn with one line and exit status 2. (In a worker it could not: gunicorn starts a
+new worker whenever one exits with any status but 3 or 4.)
 """
 
-import os as _os
+from docs_service.config import ConfigError as _ConfigError
+from docs_service.config import load as _load_settings
+from docs_service.config import report_and_exit as _report_and_exit
 
-bind = f"0.0.0.0:{int(_os.environ.get('PORT', '8000'))}"
-workers = int(_os.environ.get("WEB_CONCURRENCY", "2"))
+# gunicorn reads every public module-level name as a setting: helpers stay private.
+try:
+    _settings = _load_settings()
+except _ConfigError as _error:
+    _report_and_exit(_error)
+
+bind = f"0.0.0.0:{_settings.port}"
+workers = _settings.web_concurrency
 worker_class = "gthread"
-threads = 4
+threads = _settings.gunicorn_threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -19,12 +32,11 @@ keepalive = 5
 control_socket_disable = True
 accesslog = None
 errorlog = "-"
-loglevel = _os.environ.get("LOG_LEVEL", "INFO").lower()
-_formatter = (
-    {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    if _os.environ.get("LOG_FORMAT", "json") == "console"
-    else {"()": "docs_service.observability.JsonFormatter"}
-)
+loglevel = _settings.log_level.lower()
+_formatters = {
+    "json": {"()": "docs_service.observability.JsonFormatter"},
+    "console": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+}
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -37,5 +49,5 @@ logconfig_dict = {
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
     },
-    "formatters": {"main": _formatter},
+    "formatters": {"main": _formatters[_settings.log_format]},
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 from docs_service import create_app
@@ -31,4 +30,4 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def client_for(settings: Settings) -> Callable[..., FlaskClient]:
     """A client of an app with other settings: ``client_for(users_openapi_url=...)``."""
-    return lambda **changes: create_app(replace(settings, **changes)).test_client()
+    return lambda **changes: create_app(settings.model_copy(update=changes)).test_client()

@@ -9,8 +9,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from stubs import StubUpstream
 from timekeeper_dev.net import free_port, wait_for_port
+from timekeeper_dev.process import one_stderr_line, run_command
 
 
 def test_gunicorn_serves_the_app_on_port(users_stub: StubUpstream, hours_stub: StubUpstream) -> None:
@@ -48,3 +50,33 @@ def test_gunicorn_serves_the_app_on_port(users_stub: StubUpstream, hours_stub: S
     )
     access = [line for line in lines if line["logger"] == "docs_service.access"]
     assert any(line["request_id"] == "gu-1" and line["status"] == 200 for line in access), output
+
+
+PREFIX = "docs_service: configuration error: "
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"PORT": "http"}, "PORT must be a whole number, not 'http'"),
+        ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be at least 1, not '0'"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, console, not 'xml'"),
+        ({"GUNICORN_THREADS": "many"}, "GUNICORN_THREADS must be a whole number, not 'many'"),
+        (
+            {"APP_ENV": "prod", "USERS_OPENAPI_URL": "file:///etc/passwd", "SPEC_FETCH_TIMEOUT": "0"},
+            "APP_ENV must be one of development, test, production, not 'prod'; "
+            "USERS_OPENAPI_URL must be an http:// or https:// URL with a host; "
+            "SPEC_FETCH_TIMEOUT must be greater than 0, not '0'",
+        ),
+    ],
+)
+def test_gunicorn_stops_at_once_with_one_line(env: dict[str, str], problem: str) -> None:
+    """A wrong value ends gunicorn in its master, before it binds or starts a worker, with one
+    line and exit status 2, as in the other services."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    result = run_command(
+        [str(gunicorn), "-c", "python:docs_service.gunicorn_conf", "docs_service.wsgi:app"],
+        env={"PATH": "/usr/bin:/bin", "PORT": str(free_port()), **env},
+        timeout=60,
+    )
+    assert one_stderr_line(result, status=2, prefix=PREFIX) == problem
