@@ -10,11 +10,13 @@ import time
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
+from timekeeper_service.prestart import PRESTART_LOCK_ID, DatabaseUnreachable, wait_for_database
 
 from tests.helpers import TOKEN_URL, make_app
-from user_service import db
+from user_service import db, prestart
 from user_service.__main__ import main
 from user_service.config import Settings
+from user_service.prestart import logger
 
 ADMIN_PASSWORD = "an admin password"
 
@@ -108,7 +110,7 @@ def test_prestart_waits_for_another_replica_s_migration(service_env, empty_datab
 
     def hold_the_lock() -> None:
         with holder.begin() as connection:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": db.PRESTART_LOCK_ID})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PRESTART_LOCK_ID})
             held.set()
             time.sleep(db.LOCK_TIMEOUT_MS / 1000 + 1)  # another replica migrating
 
@@ -130,14 +132,21 @@ def test_create_admin_prompts_for_the_password(service_env, empty_database_url, 
     assert can_log_in(empty_database_url, "boss", ADMIN_PASSWORD)
 
 
-def test_wait_for_database_retries_then_gives_up(settings):
-    """The database layer raises its own exception, with SQLAlchemy's last error as the cause;
-    the command line turns it into one log line and exit status 1 (test_prestart_database)."""
+def test_prestart_knows_sqlalchemy_s_connection_errors(settings):
+    """SQLAlchemy wraps psycopg's error: prestart still tells an unreachable server (retried,
+    then given up in one line) from one that refuses us (test_prestart runs both for real)."""
     nowhere = settings.model_copy(update={"database_url": "postgresql://postgres:pw-4a1c@127.0.0.1:1/users"})
     engine = db.make_engine(nowhere)
     sleeps: list[float] = []
-    with pytest.raises(db.DatabaseUnreachable) as raised:
-        db.wait_for_database(engine, attempts=3, delay=0.5, sleep=sleeps.append)
+    with pytest.raises(DatabaseUnreachable) as raised:
+        wait_for_database(
+            lambda: db.ping(engine),
+            target=db.target(engine),
+            attempts=3,
+            delay=0.5,
+            logger=logger,
+            sleep=sleeps.append,
+        )
     assert sleeps == [0.5, 0.5]
     assert isinstance(raised.value.__cause__, OperationalError)
     message = str(raised.value)
@@ -147,27 +156,13 @@ def test_wait_for_database_retries_then_gives_up(settings):
     assert "pw-4a1c" not in message
 
 
-def test_wait_for_database_returns_once_it_answers(settings, caplog):
-    engine = db.make_engine(settings)
-    calls = []
-    real_ping = db.ping
-
-    def flaky(engine):
-        calls.append(1)
-        if len(calls) < 3:
-            raise OperationalError("SELECT 1", {}, Exception("starting up"))
-        real_ping(engine)
-
-    import unittest.mock
-
-    with (
-        unittest.mock.patch.object(db, "ping", flaky),
-        caplog.at_level("INFO", logger="user_service.prestart"),
-    ):
-        db.wait_for_database(engine, attempts=5, delay=1.0, sleep=lambda _s: None)
-    assert len(calls) == 3
-    (reachable,) = [record for record in caplog.records if record.getMessage() == "database reachable"]
-    assert (reachable.levelname, reachable.attempt) == ("INFO", 3)  # as the hours service says it
+def test_migrate_says_which_revisions_it_applied(empty_database_url):
+    engine = db.make_engine(Settings(database_url=empty_database_url), bounded=False)
+    try:
+        assert db.migrate(engine) == ["0001"]
+        assert db.migrate(engine) == []
+    finally:
+        engine.dispose()
 
 
 def test_python_dash_m_runs_prestart(empty_database_url):
@@ -227,9 +222,12 @@ def test_prestart_takes_its_patience_from_env_and_attempts_from_the_option(
     for name, value in env.items():
         service_env.setenv(name, value)
     seen = []
-    monkeypatch.setattr(
-        db, "wait_for_database", lambda _engine, *, attempts, delay: seen.append((attempts, delay))
-    )
+
+    def prepare_database(*, attempts, delay, **_steps):
+        seen.append((attempts, delay))
+        return []
+
+    monkeypatch.setattr(prestart, "prepare_database", prepare_database)
     assert main(["prestart", *argv]) == 0
     assert seen == [expected]
 

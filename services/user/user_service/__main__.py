@@ -1,9 +1,9 @@
 """Command line: ``python -m user_service {prestart,create-admin}``.
 
-``prestart`` runs before the server starts (Compose, the local stack, the container
-entrypoint): wait for the database with retries, apply the migrations, and create the
-first admin when ``ADMIN_USERNAME``, ``ADMIN_EMAIL`` and ``ADMIN_PASSWORD`` are set. It
-is idempotent, and replicas starting together take turns on an advisory lock. It waits
+``prestart`` (:mod:`user_service.prestart`) runs before the server starts (Compose, the local
+stack, the container entrypoint): wait for the database with retries, apply the migrations,
+and create the first admin when ``ADMIN_USERNAME``, ``ADMIN_EMAIL`` and ``ADMIN_PASSWORD``
+are set. It is idempotent, and replicas starting together take turns on an advisory lock. It waits
 only while the server cannot be reached or is starting, ``PRESTART_DB_ATTEMPTS`` times
 ``PRESTART_DB_DELAY_SECONDS`` apart (``--attempts`` overrides the first): a server that
 refuses the role, the password or the database ends it at once, and one that stays
@@ -23,44 +23,14 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from flask import Flask
+from timekeeper_service.prestart import DatabaseWaitFailed
 
-from user_service import create_app, db, services
+from user_service import create_app
 from user_service.config import PRESTART_DB_ATTEMPTS, ConfigError, report_and_exit
 from user_service.errors import ServiceError
+from user_service.prestart import create_admin, prestart
 
 logger = logging.getLogger("user_service.prestart")
-
-
-def prestart(app: Flask, *, attempts: int | None = None) -> None:
-    settings = app.config["SETTINGS"]
-    engine = db.get_engine()
-    db.wait_for_database(
-        engine,
-        attempts=settings.prestart_db_attempts if attempts is None else attempts,
-        delay=settings.prestart_db_delay_seconds,
-    )
-    # Migrations are not bound like requests: they may run, and wait for another replica's
-    # prestart lock, as long as they need.
-    migrations = db.make_engine(settings, bounded=False)
-    try:
-        db.migrate(migrations)
-    finally:
-        migrations.dispose()
-    logger.info("database migrated")
-    if settings.admin_username:
-        create_admin(
-            username=settings.admin_username,
-            email=settings.admin_email,
-            password=settings.admin_password.get_secret_value(),
-        )
-
-
-def create_admin(*, username: str, email: str, password: str) -> None:
-    user, created = services.admin_ensure(
-        session=db.get_session(), username=username, email=email, password=password
-    )
-    logger.info("admin created" if created else "admin present", extra={"username": user.username})
 
 
 def _attempts(value: str) -> int:
@@ -102,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ServiceError as exc:
             logger.error("%s: %s", args.command, exc.detail, extra={"errors": exc.errors})
             return 1
-        except db.DatabaseWaitFailed as exc:
+        except DatabaseWaitFailed as exc:
             logger.error(str(exc))
             return 1
     return 0

@@ -1,4 +1,4 @@
-"""The engine, one SQLAlchemy session per request, and the prestart steps on the database.
+"""The engine, one SQLAlchemy session per request, and what prestart does on the database.
 
 Views get the request's session from :func:`get_session`; services commit their own unit
 of work; the session is closed (and anything uncommitted rolled back) when the request
@@ -7,29 +7,24 @@ ends.
 
 from __future__ import annotations
 
-import logging
-import re
-import time
-from collections.abc import Callable
+from contextlib import closing
 from importlib.resources import files
 from typing import Any
 
 import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from timekeeper_service.prestart import migration_lock
+from timekeeper_service.prestart import target as prestart_target
 
 from user_service.config import Settings
 
-#: prestart's lines, here and in the command line, come from one logger (as in the hours service)
-logger = logging.getLogger("user_service.prestart")
-
 EXTENSION = "user_service.db"
-#: one lock id for everything prestart does, so two replicas starting at once take turns
-PRESTART_LOCK_ID = 0x7431_6B65_6570_01  # "timekeep" + 1
 
 
 # -- how long a request waits on the database -------------------------------------------
@@ -131,81 +126,11 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-# -- prestart ---------------------------------------------------------------------------
-#: psycopg raises a failed connection without the server's SQLSTATE (psycopg/psycopg#1188), so
-#: these (English) server messages stand in for 28000/28P01 (role, password, pg_hba.conf) and
-#: 3D000 (no such database). A server that translates its messages is waited for, as before.
-REFUSED_MESSAGES = re.compile(
-    r"password authentication failed|authentication failed for user|no pg_hba\.conf entry"
-    r'|pg_hba\.conf rejects|role "[^"]*" (?:does not exist|is not permitted to log in)'
-    r'|database "[^"]*" does not exist'
-)
-
-
-class DatabaseWaitFailed(Exception):
-    """Prestart cannot go on: the message says why in one line, with the target (no password)."""
-
-
-class DatabaseRefused(DatabaseWaitFailed):
-    """The database server answers, and refuses this connection: waiting cannot change that."""
-
-
-class DatabaseUnreachable(DatabaseWaitFailed):
-    """The database could not be reached (or was still starting) on any of the attempts."""
-
-
-def _one_line(error: BaseException | None) -> str:
-    """psycopg's message on one line, less libpq's "connection to server at ..., port ...
-    failed: " (the target is said with the rest of it)."""
-    return " ".join(str(error).split()).rsplit(" failed: ", 1)[-1]
-
-
-def refusal(error: BaseException | None) -> str | None:
-    """What the server said, in one line, when ``error`` (psycopg's, from connecting) is a
-    refusal for good; ``None`` when waiting may help (connection refused, a timeout, "the
-    database system is starting up", too many clients, anything not recognised)."""
-    if not isinstance(error, psycopg.Error):
-        return None
-    if error.sqlstate:
-        refused = error.sqlstate.startswith("28") or error.sqlstate == "3D000"
-    else:  # needs_password: the server asked for a password and none was given
-        message = " ".join(str(error).split())
-        refused = bool(error.pgconn and error.pgconn.needs_password) or bool(REFUSED_MESSAGES.search(message))
-    return _one_line(error) if refused else None
-
-
-def wait_for_database(
-    engine: Engine, *, attempts: int, delay: float, sleep: Callable[[float], None] = time.sleep
-) -> None:
-    """Connect, retrying while the server cannot be reached or is starting. Raises
-    :class:`DatabaseRefused` at once when it refuses us, :class:`DatabaseUnreachable` after
-    ``attempts`` (both from SQLAlchemy's last ``OperationalError``); the command line turns
-    either into one log line and exit status 1."""
+# -- prestart's steps (user_service.prestart runs them through timekeeper_service.prestart) ----
+def target(engine: Engine) -> str:
+    """The database as prestart's lines name it (never the password)."""
     url = engine.url
-    target = f"host {url.host}, port {url.port or 5432}, database {url.database}, user {url.username}"
-    for attempt in range(1, attempts + 1):
-        try:
-            ping(engine)
-        except OperationalError as exc:
-            if reason := refusal(exc.orig):
-                raise DatabaseRefused(
-                    f"the database refuses the connection ({target}): {reason}; "
-                    "retrying cannot fix that, check DATABASE_URL"
-                ) from exc
-            if attempt == attempts:
-                raise DatabaseUnreachable(
-                    f"database not reachable after {attempts} attempts, giving up ({target}): "
-                    f"{_one_line(exc.orig)}"
-                ) from exc
-            # the same line, fields and level as the hours service's
-            logger.warning(
-                "database not reachable yet, retrying",
-                extra={"attempt": attempt, "attempts": attempts, "reason": _one_line(exc.orig)},
-            )
-            sleep(delay)
-        else:
-            logger.info("database reachable", extra={"attempt": attempt})
-            return
+    return prestart_target(host=url.host, port=url.port, database=url.database, user=url.username)
 
 
 def alembic_config() -> AlembicConfig:
@@ -214,10 +139,23 @@ def alembic_config() -> AlembicConfig:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to ``revision`` while holding the prestart advisory lock."""
-    with engine.begin() as connection:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PRESTART_LOCK_ID})
-        config = alembic_config()
+def migrate(engine: Engine, revision: str = "head") -> list[str]:
+    """Upgrade the schema to ``revision`` under the prestart advisory lock, in one transaction
+    that commits before the lock is given back. Returns the revisions applied, oldest first.
+    ``engine`` is one made with ``bounded=False``: waiting for another replica's lock, and
+    the migrations themselves, may take longer than a request may."""
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config)
+    # The lock on the migration's own connection, through its DB-API cursor; the transaction
+    # inside it (Alembic runs in it and leaves the commit to it) ends before the lock does.
+    with (
+        engine.connect() as connection,
+        closing(connection.connection.cursor()) as cursor,
+        migration_lock(cursor),
+        connection.begin(),
+    ):
+        current = MigrationContext.configure(connection).get_current_heads()
+        pending = [step.revision for step in script.iterate_revisions(revision, current)]
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    return pending[::-1]

@@ -1,4 +1,7 @@
-"""``python -m hours_service prestart``: wait for the database, migrate, log JSON only."""
+"""``python -m hours_service prestart``: wait for the database, migrate, log JSON only. What it
+waits for, and what it does not: it retries while the server cannot be reached or is starting,
+and stops at once, with one line, when the server refuses the role, the password or the
+database (retrying cannot fix those; the shared package's tests cover the refusal table)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import time
 
 import psycopg
 import pytest
-from hours_service.__main__ import refusal
 from timekeeper_dev.net import free_port
 from timekeeper_dev.postgres import PostgresCluster
 from timekeeper_dev.process import command_running, json_lines, read_until, run_command
@@ -32,7 +34,7 @@ def test_prestart_migrates_a_fresh_database_and_is_idempotent(postgresql_cluster
         result = run_prestart(env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
-        (done,) = [line for line in json_lines(result.stderr) if line["msg"] == "prestart done"]
+        (done,) = [line for line in json_lines(result.stderr) if line["msg"] == "database migrated"]
         applied.append(done["migrations_applied"])
     assert "timesheets.0002_database_rules" in applied[0]
     assert applied[1] == []
@@ -68,6 +70,29 @@ def test_prestart_takes_its_secrets_from_files_in_production(postgresql_cluster,
 PASSWORD_ROLE = "hours_prestart_pw"
 RIGHT_PASSWORD = "the-right-password-7f3a"
 WRONG_PASSWORD = "a-wrong-password-c41d"
+
+
+def test_replicas_that_start_together_take_turns(postgresql_cluster):
+    """Two prestarts at once on a fresh database (replicas of one deploy): both succeed, one
+    migrates and the other finds nothing left to do (the advisory lock)."""
+    with psycopg.connect(postgresql_cluster.url(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS hours_together")
+        conn.execute("CREATE DATABASE hours_together")
+    env = service_env(postgresql_cluster.url("hours_together"))
+    processes = [
+        subprocess.Popen(
+            PRESTART, env=env, cwd=SERVICE_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    applied = []
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        (done,) = [line for line in json_lines(stderr) if line["msg"] == "database migrated"]
+        applied.append(done["migrations_applied"])
+    assert sorted(len(names) for names in applied)[0] == 0
+    assert "timesheets.0002_database_rules" in max(applied, key=len)
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +163,7 @@ RETRY_LINE = "database not reachable yet, retrying"
 
 def assert_retry_line(line: dict, *, attempt: int, attempts: int) -> None:
     """The retry line, word for word and field for field the user service's
-    (its tests/test_prestart_database.py checks the same)."""
+    (its tests/test_prestart.py checks the same)."""
     assert sorted(line) == ["attempt", "attempts", "level", "logger", "msg", "reason", "request_id", "ts"]
     assert line["msg"] == RETRY_LINE
     assert (line["level"], line["logger"], line["request_id"]) == ("WARNING", "hours_service.prestart", None)
@@ -187,27 +212,4 @@ def test_prestart_waits_while_the_server_does_not_accept_connections():
     after = json_lines(rest)
     (reachable,) = [line for line in after if line["msg"] == "database reachable"]
     assert reachable["attempt"] > waited["attempt"]
-    assert after[-1]["msg"] == "prestart done"
-
-
-@pytest.mark.parametrize(
-    ("message", "refused"),
-    [
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  the database system is starting up', False),
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  the database system is shutting down', False),
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  sorry, too many clients already', False),
-        ("connection timeout expired", False),
-        ('connection failed: connection to server at "h", port 5 failed: Connection refused', False),
-        ("failed to resolve host 'db': [Errno -2] Name or service not known", False),
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  no pg_hba.conf entry for host "h", user "u", database "d", no encryption', True),
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  role "u" is not permitted to log in', True),
-    ],
-)  # fmt: skip
-def test_refusal_tells_what_waiting_cannot_fix(message, refused):
-    assert (refusal(psycopg.OperationalError(message)) is not None) is refused
-
-
-def test_refusal_trusts_a_sqlstate_when_there_is_one():
-    assert refusal(psycopg.errors.InvalidPassword("anything")) == "anything"
-    assert refusal(psycopg.errors.InvalidCatalogName("anything")) == "anything"
-    assert refusal(psycopg.errors.CannotConnectNow('database "x" does not exist')) is None
+    assert after[-1]["msg"] == "database migrated"

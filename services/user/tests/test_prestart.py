@@ -1,6 +1,7 @@
 """What ``python -m user_service prestart`` waits for, and what it does not: it retries while
 the server cannot be reached or is starting, and stops at once, with one line, when the server
-refuses the role, the password or the database (retrying cannot fix those)."""
+refuses the role, the password or the database (retrying cannot fix those; the shared
+package's tests cover the refusal table)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ import pytest
 from timekeeper_dev.net import free_port
 from timekeeper_dev.postgres import PostgresCluster
 from timekeeper_dev.process import command_running, json_lines, read_until, run_command
-
-from user_service.db import refusal
 
 PASSWORD_ROLE = "users_prestart_pw"
 RIGHT_PASSWORD = "the-right-password-9b2e"
@@ -32,6 +31,44 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
 
 def run_prestart(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return run_command(prestart_command(*args), env=service_env(database_url, **env))
+
+
+def test_prestart_migrates_a_fresh_database_and_is_idempotent(postgresql_cluster):
+    """The line that ends prestart names the migrations it applied, as the hours service's does."""
+    with psycopg.connect(postgresql_cluster.url(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS users_prestart")
+        conn.execute("CREATE DATABASE users_prestart")
+    applied = []
+    for _ in range(2):
+        result = run_prestart(postgresql_cluster.url("users_prestart"))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        (done,) = [line for line in json_lines(result.stderr) if line["msg"] == "database migrated"]
+        assert (done["logger"], done["level"]) == ("user_service.prestart", "INFO")
+        applied.append(done["migrations_applied"])
+    assert applied == [["0001"], []]
+
+
+def test_replicas_that_start_together_take_turns(postgresql_cluster):
+    """Two prestarts at once on a fresh database (replicas of one deploy): both succeed, one
+    migrates and the other finds nothing left to do (the advisory lock)."""
+    with psycopg.connect(postgresql_cluster.url(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS users_together")
+        conn.execute("CREATE DATABASE users_together")
+    env = service_env(postgresql_cluster.url("users_together"))
+    processes = [
+        subprocess.Popen(
+            prestart_command(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    applied = []
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        (done,) = [line for line in json_lines(stderr) if line["msg"] == "database migrated"]
+        applied.append(done["migrations_applied"])
+    assert sorted(applied, key=len) == [[], ["0001"]]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +138,7 @@ RETRY_LINE = "database not reachable yet, retrying"
 
 def assert_retry_line(line: dict, *, attempt: int, attempts: int) -> None:
     """The retry line, word for word and field for field the hours service's
-    (its tests/test_main.py checks the same)."""
+    (its tests/test_prestart.py checks the same)."""
     assert sorted(line) == ["attempt", "attempts", "level", "logger", "msg", "reason", "request_id", "ts"]
     assert line["msg"] == RETRY_LINE
     assert (line["level"], line["logger"], line["request_id"]) == ("WARNING", "user_service.prestart", None)
@@ -159,26 +196,3 @@ def test_prestart_waits_while_the_server_does_not_accept_connections():
     (reachable,) = [line for line in after if line["msg"] == "database reachable"]
     assert reachable["attempt"] > waited["attempt"]
     assert after[-1]["msg"] == "database migrated"
-
-
-@pytest.mark.parametrize(
-    ("message", "refused"),
-    [
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  the database system is starting up', False),
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  the database system is shutting down', False),
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  sorry, too many clients already', False),
-        ("connection timeout expired", False),
-        ('connection failed: connection to server at "h", port 5 failed: Connection refused', False),
-        ("failed to resolve host 'db': [Errno -2] Name or service not known", False),
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  no pg_hba.conf entry for host "h", user "u", database "d", no encryption', True),
-        ('connection failed: connection to server at "h", port 5 failed: FATAL:  role "u" is not permitted to log in', True),
-    ],
-)  # fmt: skip
-def test_refusal_tells_what_waiting_cannot_fix(message, refused):
-    assert (refusal(psycopg.OperationalError(message)) is not None) is refused
-
-
-def test_refusal_trusts_a_sqlstate_when_there_is_one():
-    assert refusal(psycopg.errors.InvalidPassword("anything")) == "anything"
-    assert refusal(psycopg.errors.InvalidCatalogName("anything")) == "anything"
-    assert refusal(psycopg.errors.CannotConnectNow('database "x" does not exist')) is None
