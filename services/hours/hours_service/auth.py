@@ -29,7 +29,7 @@ from django.core.cache import cache
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from hours_service import user_service
+from hours_service import users_client
 from hours_service.errors import InvalidToken, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -138,8 +138,8 @@ class IntrospectionAuthentication(BaseAuthentication):
     @staticmethod
     def _introspect(token: str) -> Principal | None:
         try:
-            return parse_answer(user_service.introspect(token))
-        except user_service.UserServiceError as exc:
+            return parse_answer(users_client.introspect(token))
+        except users_client.UserServiceError as exc:
             logger.warning("user service cannot introspect", extra={"reason": str(exc)})
         except NonConformingAnswer as exc:
             logger.error("introspection answer breaks the contract", extra={"reason": str(exc)})

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hours_service import user_service
+from hours_service import users_client
 from hours_service.errors import PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, problem
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ DEPENDENCY_TIMEOUT_SECONDS = 0.5
 
 
 def _check_user_service() -> None:
-    user_service.ping(timeout=DEPENDENCY_TIMEOUT_SECONDS)
+    users_client.ping(timeout=DEPENDENCY_TIMEOUT_SECONDS)
 
 
 class ReadyApi(_HealthApi):
@@ -87,7 +87,7 @@ class ReadyApi(_HealthApi):
         checks: dict[str, str] = {}
         for name, check, errors in (
             ("database", _check_database, DatabaseError),
-            ("user_service", _check_user_service, user_service.UserServiceError),
+            ("user_service", _check_user_service, users_client.UserServiceError),
         ):
             try:
                 check()

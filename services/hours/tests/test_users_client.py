@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from hours_service import user_service as client
+from hours_service import users_client as client
 from timekeeper_dev.introspection_stub import SHORT_READ_TIMEOUT
 from timekeeper_dev.net import free_port
 
