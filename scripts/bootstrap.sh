@@ -42,7 +42,7 @@ pip_args=(-r requirements/dev.txt -e .)
 # The shared package first: the services require it, and pip takes it from here, never an index.
 for pkg in libs/timekeeper_service services/user services/hours gateway/docs; do
     if [[ -f $pkg/pyproject.toml ]]; then
-        inputs+=("$pkg/pyproject.toml" "$pkg/requirements.txt")
+        inputs+=("$pkg/pyproject.toml" "$pkg"/requirements*.txt)
         pip_args+=(-r "$pkg/requirements.txt" -e "$pkg")
     fi
 done
