@@ -43,14 +43,13 @@ class ApiSpec:
 
 class Settings(ServiceSettings):
     """Every variable the docs service reads. Field names are the env names, lower-cased;
-    ``ServiceSettings`` has those of every service (APP_ENV, LOG_*, PORT, WEB_CONCURRENCY)."""
+    ``ServiceSettings`` has those of every service (APP_ENV, LOG_*, PORT, WEB_CONCURRENCY,
+    GUNICORN_THREADS)."""
 
     users_openapi_url: HttpUrl = "http://user:8000/api/users/openapi.json"
     hours_openapi_url: HttpUrl = "http://hours:8000/api/hours/openapi.json"
     #: seconds to wait for each document
     spec_fetch_timeout: float = Field(default=3.0, gt=0)
-    #: threads per gunicorn worker (building the merged document waits on the other services)
-    gunicorn_threads: int = Field(default=4, ge=1)
 
     @property
     def specs(self) -> tuple[ApiSpec, ...]:

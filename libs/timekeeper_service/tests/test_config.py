@@ -64,7 +64,7 @@ def problems(environ: dict[str, str]) -> list[str]:
 def test_defaults():
     settings = load({})
     assert (settings.app_env, settings.log_level, settings.log_format) == ("development", "INFO", "json")
-    assert (settings.port, settings.web_concurrency) == (8000, 2)
+    assert (settings.port, settings.web_concurrency, settings.gunicorn_threads) == (8000, 2, 4)
     assert settings.signing_key.get_secret_value() == DEV_KEY
     assert settings.admin_password is None
     assert not settings.is_production
@@ -132,6 +132,7 @@ def test_production_with_real_values_loads():
         ({"TIMEOUT": "0"}, "TIMEOUT must be greater than 0, not '0'"),
         ({"PORT": "70000"}, "PORT must be at most 65535, not '70000'"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be at least 1, not '0'"),
+        ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS must be at least 1, not '0'"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, console, not 'xml'"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'loud'"),
         ({"APP_ENV": "staging"}, "APP_ENV must be one of development, test, production, not 'staging'"),

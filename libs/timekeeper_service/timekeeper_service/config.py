@@ -227,6 +227,9 @@ class ServiceSettings(BaseSettings):
     #: gunicorn's (each gunicorn_conf reads them from here, so they are checked with the rest)
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=2, ge=1)
+    #: threads per worker (gthread): a request that waits (on another service, the database,
+    #: a password hash) holds a thread, not the worker
+    gunicorn_threads: int = Field(default=4, ge=1)
 
     @property
     def is_production(self) -> bool:

@@ -80,7 +80,8 @@ def _without_trailing_slash(url: str) -> str:
 
 class Settings(ServiceSettings):
     """Every variable the hours service reads. Field names are the env names, lower-cased;
-    ``ServiceSettings`` has those of every service (APP_ENV, LOG_*, PORT, WEB_CONCURRENCY)."""
+    ``ServiceSettings`` has those of every service (APP_ENV, LOG_*, PORT, WEB_CONCURRENCY,
+    GUNICORN_THREADS)."""
 
     database_url: DatabaseUrl = DEV_DATABASE_URL
     django_secret_key: Annotated[SecretStr, Secret(min_length=MIN_SECRET_KEY_CHARACTERS)] = SecretStr(
@@ -100,8 +101,6 @@ class Settings(ServiceSettings):
 
     prestart_db_attempts: int = Field(default=PRESTART_DB_ATTEMPTS, ge=1)
     prestart_db_delay_seconds: float = Field(default=PRESTART_DB_DELAY_SECONDS, ge=0)
-    #: threads per gunicorn worker (a request may wait on the user service)
-    gunicorn_threads: int = Field(default=4, ge=1)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -39,7 +39,8 @@ def report_and_exit(error: ConfigError) -> NoReturn:
 
 class Settings(ServiceSettings):
     """Every variable the user service reads. Field names are the env names, lower-cased;
-    ``ServiceSettings`` has those of every service (APP_ENV, LOG_*, PORT, WEB_CONCURRENCY)."""
+    ``ServiceSettings`` has those of every service (APP_ENV, LOG_*, PORT, WEB_CONCURRENCY,
+    GUNICORN_THREADS)."""
 
     database_url: DatabaseUrl = DEV_DATABASE_URL
 
@@ -62,8 +63,6 @@ class Settings(ServiceSettings):
     #: also the `create-admin` command's password when set alone
     admin_password: Annotated[SecretStr | None, Secret(real_in_production=False)] = None
 
-    #: threads per gunicorn worker (gunicorn_conf reads it from here, as the hours service does)
-    gunicorn_threads: int = Field(default=4, ge=1)
     #: argon2id hashes at once per worker: each takes ARGON2_MEMORY_COST (64 MiB) and its CPU
     #: for as long as it runs (security.HashSlots)
     password_hash_concurrency: int = Field(default=1, ge=1)
