@@ -5,7 +5,8 @@
 #      explorer's browser test), wrk (make bench)
 #   2. .venv with the shared service package, both services and the docs service (editable)
 #      and the dev/test tools, pinned
-#   3. the pinned Traefik binary, built from the Go module proxy and cached by version
+#   3. the pinned Go tools, built from the Go module proxy and cached by version: Traefik
+#      (the gateway) and oasdiff (make contracts-breaking)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,7 +56,9 @@ else
     say "python packages up to date"
 fi
 
-# -- 3. Traefik ------------------------------------------------------------------------
+# -- 3. Go tools -----------------------------------------------------------------------
 traefik="$(scripts/build-traefik.sh)"
 say "traefik: $traefik ($("$traefik" version | awk '/^Version:/ {print $2}'))"
+oasdiff="$(scripts/build-oasdiff.sh)"
+say "oasdiff: $oasdiff ($("$oasdiff" --version))"
 say "ready"
