@@ -48,7 +48,7 @@ e2e: bootstrap ## Whole-stack tests through the gateway (E2E_DRIVER=compose|loca
 contracts: bootstrap ## Regenerate contracts/*.openapi.json from the code (commit the result)
 	@scripts/contracts.sh
 
-contracts-breaking: bootstrap ## Fail on breaking API changes against BASE (default: the previous commit)
+contracts-breaking: bootstrap ## Fail on breaking API changes (oasdiff) against BASE (default: the previous commit)
 	@scripts/contracts-breaking.sh $(BASE)
 
 bench: bootstrap ## Load-test the endpoints, token validation, logins and table growth; writes bench/RESULTS.md

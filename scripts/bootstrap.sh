@@ -2,7 +2,7 @@
 # make bootstrap: take a fresh machine to "everything runs". Idempotent; a second run
 # only checks and takes seconds.
 #   1. system packages: PostgreSQL server binaries (tests, local stack), Chromium (the
-#      explorer's browser test), wrk (make bench)
+#      explorer's browser test), wrk (make bench), jq (make contracts-breaking)
 #   2. .venv with the shared service package, both services and the docs service (editable)
 #      and the dev/test tools, pinned
 #   3. the pinned Go tools, built from the Go module proxy and cached by version: Traefik
@@ -20,6 +20,7 @@ need_pkgs=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || [[ -n "${PG_BINDIR:-}" ]] || need_pkgs+=(postgresql postgresql-contrib)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 command -v wrk >/dev/null || need_pkgs+=(wrk)
+command -v jq >/dev/null || need_pkgs+=(jq)
 if ((${#need_pkgs[@]})); then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
         say "installing Debian packages: ${need_pkgs[*]}"

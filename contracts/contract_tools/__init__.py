@@ -1,4 +1,4 @@
-"""Tools for contracts/: export the services' OpenAPI documents, check for breaking changes.
+"""Tools for contracts/: export the services' OpenAPI documents (oasdiff checks breaking changes).
 
 Dev-only, like ``timekeeper_dev``: nothing deployed imports this package.
 """
