@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint fmt up down logs seed dev e2e contracts contracts-breaking bench traefik clean
+.PHONY: help bootstrap test lint fmt up down logs seed dev e2e contracts contracts-breaking landed bench traefik clean
 
 help: ## Show this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,8 +48,11 @@ e2e: bootstrap ## Whole-stack tests through the gateway (E2E_DRIVER=compose|loca
 contracts: bootstrap ## Regenerate contracts/*.openapi.json from the code (commit the result)
 	@scripts/contracts.sh
 
-contracts-breaking: bootstrap ## Fail on breaking API changes (oasdiff) against BASE (default: the previous commit)
+contracts-breaking: bootstrap ## Fail on breaking API changes (oasdiff) against BASE (default: the last landed commit, .ci/landed)
 	@scripts/contracts-breaking.sh $(BASE)
+
+landed: bootstrap ## On main, once CI passed: record HEAD as the last landed commit (commits .ci/landed)
+	@scripts/landed.sh
 
 bench: bootstrap ## Load-test the endpoints, token validation, logins and table growth; writes bench/RESULTS.md
 	@scripts/bench.sh $(ARGS)

@@ -2,7 +2,8 @@
 # make contracts-breaking: fail when the contracts in the working tree break a client of the
 # ones at a base commit, as oasdiff judges it (what counts, and how to accept a break:
 # contracts/README.md). Checks the git repository of the current directory.
-#   scripts/contracts-breaking.sh [BASE]   BASE: a git revision; default $CONTRACTS_BASE or HEAD~1
+#   scripts/contracts-breaking.sh [BASE]   BASE: a git revision; default $CONTRACTS_BASE, else
+#                                          the last landed commit, named in .ci/landed
 set -euo pipefail
 scripts="$(cd "$(dirname "$0")" && pwd)"
 cd "$(git rev-parse --show-toplevel)"
@@ -14,11 +15,19 @@ oasdiff="$("$scripts/build-oasdiff.sh")"
 accepted="$PWD/contracts/accepted-breaking.txt"
 [[ -f $accepted ]] || die "$accepted is missing"
 
-base="${1:-${CONTRACTS_BASE:-HEAD~1}}"
-if ! git rev-parse --verify --quiet "$base^{commit}" >/dev/null; then
-    [[ $# == 0 && -z ${CONTRACTS_BASE:-} ]] || die "no commit '$base' to compare with"
-    say "no commit $base to compare with; nothing to check"
-    exit 0
+base="${1:-${CONTRACTS_BASE:-}}"
+if [[ -z $base ]]; then
+    [[ -f .ci/landed ]] || die "no BASE given and no .ci/landed naming the last landed commit"
+    base="$(awk '!/^[[:space:]]*(#|$)/ {print $1; exit}' .ci/landed)"
+    [[ -n $base ]] || die ".ci/landed names no commit"
+    git rev-parse --verify --quiet "$base^{commit}" >/dev/null ||
+        die ".ci/landed names $base, which is not in this clone (fetch the whole history, or give BASE=<rev>)"
+    git merge-base --is-ancestor "$base" HEAD ||
+        die ".ci/landed names $base, which is not an ancestor of HEAD (was main rewritten? give BASE=<rev>)"
+    label="the last landed commit $(git rev-parse --short "$base")"
+else
+    git rev-parse --verify --quiet "$base^{commit}" >/dev/null || die "no commit '$base' to compare with"
+    label="$base"
 fi
 say "comparing the working tree with $(git log -1 --format='%h (%s' "$base" | cut -c1-60)...)"
 
@@ -59,7 +68,7 @@ for name in $names; do
         continue
     fi
     if ! git cat-file -e "$base:contracts/$name" 2>/dev/null; then
-        say "contracts/$name is new since $base"
+        say "contracts/$name is new since $label"
         continue
     fi
     say "contracts/$name"
@@ -75,10 +84,10 @@ done
 
 if ((failed)); then
     cat >&2 <<EOF
-contracts-breaking: breaking changes since $base. Keep the old shape (or add a new version of
+contracts-breaking: breaking changes since $label. Keep the old shape (or add a new version of
 the operation); or, when every client changes with it, copy each "METHOD /path ..." text above
 into contracts/accepted-breaking.txt after a "#" line that says why.
 EOF
     exit 1
 fi
-say "no breaking change since $base"
+say "no breaking change since $label"

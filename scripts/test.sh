@@ -11,7 +11,7 @@ echo "== ruff"
 ruff check .
 ruff format --check .
 
-echo "== contracts: breaking changes against the previous commit"
+echo "== contracts: breaking changes since the last landed commit"
 scripts/contracts-breaking.sh
 
 # Each suite runs in its own pytest process from its own directory (its own conftest,

@@ -72,7 +72,7 @@ def schemas(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 class Repo:
-    """A scratch repository with contracts/ and its accepted-breaking.txt."""
+    """A scratch repository with contracts/, its accepted-breaking.txt and .ci/landed."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -90,6 +90,13 @@ class Repo:
         self.git("add", "-A")
         self.git("commit", "--allow-empty", "-qm", message)
         return self.git("rev-parse", "HEAD")
+
+    def land(self) -> str:
+        """Mark HEAD as the last landed commit, as `make landed` does."""
+        head = self.git("rev-parse", "HEAD")
+        (self.root / ".ci" / "landed").write_text(f"# the last landed commit\n{head}\n")
+        self.commit("landed")
+        return head
 
     def accept(self, reason: str, line: str) -> None:
         with (self.contracts / "accepted-breaking.txt").open("a") as accepted:
@@ -109,15 +116,16 @@ class Repo:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
-    """api.openapi.json as above and the real introspection schema, in two commits."""
+    """api.openapi.json as above and the real introspection schema, landed."""
     repo = Repo(tmp_path)
     subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
     repo.contracts.mkdir()
+    (tmp_path / ".ci").mkdir()
     (repo.contracts / "accepted-breaking.txt").write_text("# deliberate breaks\n")
     repo.write("api.openapi.json", spec())
     repo.write("introspection.schema.json", json.loads((CONTRACTS / "introspection.schema.json").read_text()))
     repo.commit("one")
-    repo.commit("two")  # the default base is HEAD~1
+    repo.land()
     return repo
 
 
@@ -168,8 +176,9 @@ def test_additions_pass(repo: Repo) -> None:
 def test_adding_an_operation_id_passes(repo: Repo) -> None:
     change(repo, lambda doc: doc["paths"]["/items"]["get"].pop("operationId"))
     repo.commit()
+    repo.land()
     change(repo, lambda doc: doc["paths"]["/items"]["get"].update(operationId="items_list"))
-    passes(repo, "HEAD")
+    passes(repo)
 
 
 def test_stricter_request_validation_only_warns(repo: Repo) -> None:
@@ -289,8 +298,91 @@ def test_introspection_answers_that_promise_less_pass(repo: Repo) -> None:
     passes(repo)
 
 
-# -- the base --------------------------------------------------------------------------------
+# -- the base: the last landed commit ----------------------------------------------------------
+def test_a_change_made_in_several_commits_is_judged_as_a_whole(repo: Repo) -> None:
+    change(repo, lambda doc: doc["paths"]["/items/{item_id}"].pop("delete"))
+    repo.commit("the break")
+    change(repo, lambda doc: doc["info"].update(description="later"))
+    repo.commit("something else")
+    assert repo.check("HEAD~1").returncode == 0  # what comparing with the previous commit missed
+    breaks(repo, "[api-removed-without-deprecation]")
+
+
+def test_base_may_be_given_as_argument_or_environment(repo: Repo) -> None:
+    landed = repo.git("rev-parse", "HEAD~1")
+    change(repo, lambda doc: doc["paths"]["/items/{item_id}"].pop("delete"))
+    repo.commit("the break")
+    repo.land()
+    assert repo.check().returncode == 0
+    assert repo.check(landed).returncode == 1
+    assert repo.check(CONTRACTS_BASE=landed).returncode == 1
+
+
+def test_a_landed_commit_that_is_not_an_ancestor_is_refused(repo: Repo) -> None:
+    repo.git("checkout", "-q", "-b", "side", "HEAD~1")
+    side = repo.commit("elsewhere")
+    repo.git("checkout", "-q", "main")
+    (repo.root / ".ci" / "landed").write_text(f"{side}\n")
+    result = repo.check()
+    assert result.returncode == 2
+    assert "not an ancestor of HEAD" in result.stderr
+    (repo.root / ".ci" / "landed").write_text("0" * 40 + "\n")
+    result = repo.check()
+    assert result.returncode == 2
+    assert "not in this clone" in result.stderr
+
+
 def test_an_unknown_base_is_refused(repo: Repo) -> None:
     result = repo.check("no-such-rev")
     assert result.returncode == 2
     assert "no commit 'no-such-rev'" in result.stderr
+
+
+# -- make landed: moving the base --------------------------------------------------------------
+LANDED = ROOT / "scripts" / "landed.sh"
+
+
+def land(repo: Repo) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(LANDED)], cwd=repo.root, capture_output=True, text=True, timeout=120)
+
+
+def test_landed_moves_the_base_to_head_in_a_commit_of_its_own(repo: Repo) -> None:
+    change(repo, lambda doc: doc["info"].update(description="more"))
+    head = repo.commit("a change")
+    result = land(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert repo.git("show", "--name-only", "--format=%s", "HEAD").splitlines() == [
+        "Record the last landed commit",
+        "",
+        ".ci/landed",
+    ]
+    assert (repo.root / ".ci" / "landed").read_text().splitlines() == ["# the last landed commit", head]
+    assert f"comparing the working tree with {head[:7]}" in passes(repo)
+    again = land(repo)  # nothing but the pointer changed since: no second commit
+    assert again.returncode == 0 and f"nothing changed since {head}" in again.stdout
+    assert repo.git("log", "-1", "--format=%s") == "Record the last landed commit"
+    assert repo.git("rev-list", "--count", f"{head}..HEAD") == "1"
+
+
+def test_landed_refuses_to_move_past_an_unaccepted_break(repo: Repo) -> None:
+    before = (repo.root / ".ci" / "landed").read_text()
+    change(repo, lambda doc: doc["paths"]["/items/{item_id}"].pop("delete"))
+    repo.commit("the break")
+    result = land(repo)
+    assert result.returncode == 1
+    assert "[api-removed-without-deprecation]" in result.stdout
+    assert ".ci/landed stays" in result.stderr
+    assert (repo.root / ".ci" / "landed").read_text() == before
+    repo.accept("nobody deletes items", "DELETE /items/{item_id} api removed without deprecation")
+    repo.commit("accepted")
+    assert land(repo).returncode == 0
+
+
+def test_landed_runs_only_on_main_with_nothing_uncommitted(repo: Repo) -> None:
+    repo.git("checkout", "-q", "-b", "feature")
+    result = land(repo)
+    assert result.returncode == 1 and "run it on main (HEAD is feature)" in result.stderr
+    repo.git("checkout", "-q", "main")
+    change(repo, lambda doc: doc["info"].update(description="uncommitted"))
+    result = land(repo)
+    assert result.returncode == 1 and "uncommitted changes" in result.stderr
