@@ -14,4 +14,6 @@
   introspection endpoint in the hours service's and the contract tests.
 - :mod:`timekeeper_dev.accounts` registers and logs in test users through the user
   service's public API (the contract and e2e tests).
+- :mod:`timekeeper_dev.coverage_floors` holds each part of the repository to its coverage
+  floor at the end of ``make test``.
 """
