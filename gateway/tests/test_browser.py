@@ -151,6 +151,6 @@ def test_the_page_says_which_spec_is_unavailable(hours_down: Gateway, page: Page
     _open_explorer(page, hours_down)  # the users spec still renders its operations
     status = page.locator("#explorer-status")
     status.wait_for(state="visible")
-    assert "Hours API (/api/hours/openapi.json) is unavailable: HTTP 502" in status.inner_text()
+    assert "Hours API (/api/hours/openapi.json) is unavailable: HTTP 503" in status.inner_text()
     assert "Users API" not in status.inner_text()
     assert page.locator(".topbar select option").all_inner_texts() == ["Users API", "Hours API (unavailable)"]

@@ -30,6 +30,12 @@ keepalive = 5
 # No control socket: its default path ($HOME/.gunicorn/gunicorn.ctl) is shared by every
 # gunicorn of one user (the local stack runs three) and the image's filesystem is read-only.
 control_socket_disable = True
+# The gateway's error pages (/docs/errors/<status>) are asked for with a copy of the
+# refused request's headers (Traefik's errors middleware copies them all): accept as many
+# and as long as the gateway lets through (1 MiB in all, Traefik's maxHeaderBytes), or
+# the 431 page for a service's refusal would itself be refused.
+limit_request_fields = 32768  # gunicorn's maximum
+limit_request_field_size = 2 * 1024 * 1024  # above Traefik's; gunicorn 27 reads 0 as 8190
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
