@@ -11,8 +11,10 @@ middleware.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -115,6 +117,44 @@ def test_a_service_that_is_down_is_a_503_problem_with_retry_after(hours_down: Ga
         assert int(response.headers["Retry-After"]) > 0
         assert body["type"] == "urn:timekeeper:problem:service-unavailable"
         assert "hours service" in body["detail"]
+
+
+@pytest.fixture
+def frozen_upstream() -> Iterator[str]:
+    """A port that accepts connections and never answers, as a stopped (SIGSTOP) process."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)  # the kernel completes handshakes; nobody ever reads
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_a_service_that_does_not_answer_is_a_503_problem_in_bounded_time(
+    start_gateway: Callable[[dict[str, str]], Gateway],
+    hours_stub: StubUpstream,
+    docs_url: str,
+    frozen_upstream: str,
+) -> None:
+    gw = start_gateway(gateway_env(frozen_upstream, hours_stub.url, docs_url, UPSTREAM_RESPONSE_TIMEOUT="2s"))
+    for method, path in (("GET", "/api/users/v1/users/me"), ("POST", "/api/users/v1/token")):
+        started = time.monotonic()
+        response = gw.request(method, path, headers=ORIGIN, data=b"grant_type=password", timeout=15)
+        elapsed = time.monotonic() - started
+        body = assert_problem(response, 503)
+        assert 1.5 < elapsed < 6, elapsed  # the gateway's bound, not the client's patience
+        assert int(response.headers["Retry-After"]) > 0
+        assert "user service" in body["detail"]
+    # the other service is not affected
+    assert gw.get("/api/hours/v1/entries/1").status_code == 200
+
+
+def test_every_service_has_the_bounded_transport(gateway: Gateway) -> None:
+    """The bounds themselves are in dynamic.yml (Traefik's API does not list transports);
+    the e2e freeze tests observe the default one, 10 s."""
+    services = requests.get(f"{gateway.internal_url}/api/http/services", timeout=5).json()
+    ours = [service for service in services if service["provider"] == "file"]
+    assert {service["name"] for service in ours} == {"users@file", "hours@file", "docs@file"}
+    for service in ours:
+        assert service["loadBalancer"]["serversTransport"] == "upstreams@file", service
 
 
 # -- the services' own problems are left alone -----------------------------------------
