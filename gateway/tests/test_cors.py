@@ -113,3 +113,31 @@ def test_without_an_allow_list_no_origin_is_allowed(
     response = closed.get("/api/users/v1/users/me", headers={"Origin": ALLOWED_ORIGIN})
     assert response.status_code == 200
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/hours/v1/entries", "/api/users/v1/token", "/docs", "/nowhere", "/internal/v1/introspect"]
+)
+def test_a_preflight_varies_on_origin(gateway: Gateway, path: str) -> None:
+    response = gateway.request(
+        "OPTIONS", path, headers={"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST"}
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    vary = {v.strip() for v in response.headers["Vary"].split(",")}
+    assert {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"} <= vary
+
+
+def test_a_preflight_from_a_foreign_origin_varies_too(gateway: Gateway) -> None:
+    response = gateway.request(
+        "OPTIONS",
+        "/api/hours/v1/entries",
+        headers={"Origin": FOREIGN_ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Origin" in response.headers["Vary"]
+
+
+def test_a_plain_response_varies_on_origin_once(gateway: Gateway) -> None:
+    response = gateway.get("/api/hours/v1/entries/1", headers={"Origin": ALLOWED_ORIGIN})
+    assert [v.strip() for v in response.headers["Vary"].split(",")].count("Origin") == 1
