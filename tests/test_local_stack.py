@@ -5,7 +5,9 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import psycopg
 import pytest
+import requests
 from timekeeper_dev.stack.local import LocalStack
 
 # /proc/net/tcp{,6}: "sl local_address rem_address st ..."; state 0A is LISTEN
@@ -51,3 +53,41 @@ def test_every_process_of_the_local_stack_listens_on_loopback_only(local_stack: 
         addresses = listening_addresses(port)
         assert addresses, f"{name}: nothing listens on {port}"
         assert addresses <= LOOPBACK, f"{name} listens on {addresses} (port {port})"
+
+
+def _answers_within(url: str, seconds: float) -> bool:
+    try:
+        requests.get(url, timeout=seconds)
+    except requests.Timeout:
+        return False
+    return True
+
+
+def _connects_within(url: str, seconds: int) -> bool:
+    try:
+        psycopg.connect(url, connect_timeout=seconds).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def test_a_frozen_service_answers_nothing_until_thawed(local_stack: LocalStack) -> None:
+    live = f"http://127.0.0.1:{local_stack.processes['user'].port}/api/users/health/live"
+    assert _answers_within(live, 5)
+    with local_stack.frozen("user"):
+        assert not _answers_within(live, 1.5)
+        local_stack.freeze("user")  # freezing again changes nothing
+    assert requests.get(live, timeout=10).status_code == 200
+
+
+def test_a_frozen_database_accepts_no_connection_until_thawed(local_stack: LocalStack) -> None:
+    url = local_stack.postgres.url()
+    assert _connects_within(url, 5)
+    with local_stack.frozen("postgres"):
+        assert not _connects_within(url, 2)
+    assert _connects_within(url, 5)
+
+
+def test_freezing_something_unknown_is_refused(local_stack: LocalStack) -> None:
+    with pytest.raises(ValueError, match="one of user, hours, docs, traefik, postgres"):
+        local_stack.freeze("redis")

@@ -12,9 +12,12 @@ import json
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
+
+import psutil
 
 
 def stop_process_group(popen: subprocess.Popen | None, timeout: float = 15.0) -> None:
@@ -34,6 +37,44 @@ def stop_process_group(popen: subprocess.Popen | None, timeout: float = 15.0) ->
         popen.wait()
     with contextlib.suppress(ProcessLookupError):
         os.killpg(group, signal.SIGKILL)
+
+
+def freeze_process_group(popen: subprocess.Popen | None, timeout: float = 10.0) -> None:
+    """SIGSTOP a process started with ``start_new_session=True`` and its whole group, and
+    wait until every process of the group is stopped (``TimeoutError`` after ``timeout``)."""
+    if popen is None or popen.poll() is not None:
+        raise ProcessLookupError("the process is not running")
+    group = os.getpgid(popen.pid)
+    os.killpg(group, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    while not all(_stopped_or_gone(process) for process in _group_members(group)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"process group {group} not stopped after {timeout:.0f}s")
+        time.sleep(0.01)
+
+
+def thaw_process_group(popen: subprocess.Popen | None) -> None:
+    """SIGCONT the group :func:`freeze_process_group` stopped (nothing if it has ended)."""
+    if popen is None or popen.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(os.getpgid(popen.pid), signal.SIGCONT)
+
+
+def _group_members(group: int) -> list[psutil.Process]:
+    members = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+            if os.getpgid(process.pid) == group:
+                members.append(process)
+    return members
+
+
+def _stopped_or_gone(process: psutil.Process) -> bool:
+    try:
+        return process.status() in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return True
 
 
 def tail_file(path: Path, lines: int) -> str:

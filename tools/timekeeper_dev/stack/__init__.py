@@ -7,8 +7,8 @@
   on docker-compose.yml.
 
 Both expose the same small surface (:class:`~timekeeper_dev.stack.base.Stack`): the
-gateway URL, stopping and starting one service, restarting Postgres, and the services'
-logs. :func:`pick_driver` chooses one; each driver module is imported only when picked
+gateway URL, stopping and starting one service, freezing and thawing a service or
+Postgres, restarting Postgres, and the services' logs. :func:`pick_driver` chooses one; each driver module is imported only when picked
 (the compose driver needs testcontainers, the local one a Traefik binary).
 """
 
@@ -18,9 +18,9 @@ import os
 import shutil
 import subprocess
 
-from timekeeper_dev.stack.base import SERVICES, Stack
+from timekeeper_dev.stack.base import FREEZABLE, SERVICES, Stack
 
-__all__ = ["DRIVERS", "SERVICES", "Stack", "docker_answers", "pick_driver"]
+__all__ = ["DRIVERS", "FREEZABLE", "SERVICES", "Stack", "docker_answers", "pick_driver"]
 
 DRIVERS = ("compose", "local")
 

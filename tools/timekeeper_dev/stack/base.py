@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -15,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 #: the services a driver can stop and start; Postgres is restarted with restart_postgres()
 SERVICES = ("user", "hours", "docs", "traefik")
+
+#: what a driver can freeze (every process stopped, not ended) and thaw
+FREEZABLE = (*SERVICES, "postgres")
 
 #: what every probe of the stack waits for, through the gateway
 READY_PATHS = ("/api/users/health/ready", "/api/hours/health/ready", "/docs/health/ready")
@@ -58,6 +63,25 @@ class Stack(ABC):
 
     @abstractmethod
     def restart_postgres(self) -> None: ...
+
+    @abstractmethod
+    def freeze(self, name: str) -> None:
+        """Stop every process of ``name`` (one of :data:`FREEZABLE`) without ending it, as a
+        hung machine or a paused container is: its ports still accept connections, nothing
+        answers, and no timeout of its own can fire. Returns once every one is stopped."""
+
+    @abstractmethod
+    def thaw(self, name: str) -> None:
+        """Let the processes :meth:`freeze` stopped run on."""
+
+    @contextmanager
+    def frozen(self, name: str) -> Iterator[None]:
+        """``name`` frozen within the block, thawed when it ends, however it ends."""
+        self.freeze(name)
+        try:
+            yield
+        finally:
+            self.thaw(name)
 
     @abstractmethod
     def logs(self, name: str, tail: int = 200) -> str: ...

@@ -11,7 +11,7 @@ import subprocess
 
 from testcontainers.compose import DockerCompose
 
-from timekeeper_dev.stack.base import ROOT, SERVICES, Stack
+from timekeeper_dev.stack.base import FREEZABLE, ROOT, SERVICES, Stack
 
 
 class ComposeStack(Stack):
@@ -56,6 +56,15 @@ class ComposeStack(Stack):
     def restart_postgres(self) -> None:
         self._compose("restart", "postgres")
 
+    def freeze(self, name: str) -> None:
+        # the freezer cgroup stops every process of the container; the network stays up
+        self._check(name, FREEZABLE)
+        self._compose("pause", name)
+
+    def thaw(self, name: str) -> None:
+        self._check(name, FREEZABLE)
+        self._compose("unpause", name)
+
     def logs(self, name: str, tail: int = 200) -> str:
         result = subprocess.run(
             [*self.compose.compose_command_property, "logs", "--no-color", "--tail", str(tail), name],
@@ -67,6 +76,6 @@ class ComposeStack(Stack):
         return result.stdout + result.stderr
 
     @staticmethod
-    def _check(name: str) -> None:
-        if name not in SERVICES:
-            raise ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    def _check(name: str, known: tuple[str, ...] = SERVICES) -> None:
+        if name not in known:
+            raise ValueError(f"unknown service {name!r}; one of {', '.join(known)}")

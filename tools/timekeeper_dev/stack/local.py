@@ -16,13 +16,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from timekeeper_dev.net import free_port, wait_for_port
 from timekeeper_dev.postgres import PostgresCluster
-from timekeeper_dev.process import stop_process_group, tail_file
-from timekeeper_dev.stack.base import ROOT, SERVICES, Stack
+from timekeeper_dev.process import freeze_process_group, stop_process_group, tail_file, thaw_process_group
+from timekeeper_dev.stack.base import FREEZABLE, ROOT, SERVICES, Stack
 from timekeeper_dev.traefik import traefik_bin
 
 GATEWAY_DIR = ROOT / "gateway" / "traefik"
@@ -64,6 +65,12 @@ class _Process:
     def stop(self, timeout: float = 15.0) -> None:
         stop_process_group(self.popen, timeout)
 
+    def freeze(self) -> None:
+        freeze_process_group(self.popen)
+
+    def thaw(self) -> None:
+        thaw_process_group(self.popen)
+
     def tail(self, lines: int = 200) -> str:
         return tail_file(self.log, lines)
 
@@ -83,6 +90,7 @@ class LocalStack(Stack):
         self.dir: Path | None = None
         self.postgres: PostgresCluster | None = None
         self.processes: dict[str, _Process] = {}
+        self._frozen: dict[str, ExitStack] = {}
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> LocalStack:
@@ -180,6 +188,8 @@ class LocalStack(Stack):
         return self
 
     def stop(self) -> None:
+        for name in list(self._frozen):
+            self.thaw(name)
         for process in reversed(list(self.processes.values())):
             process.stop()
         if self.postgres is not None:
@@ -199,6 +209,29 @@ class LocalStack(Stack):
     def restart_postgres(self) -> None:
         assert self.postgres is not None
         self.postgres.restart()
+
+    def freeze(self, name: str) -> None:
+        """SIGSTOP: a service's whole process group (gunicorn's arbiter and workers, or
+        Traefik), or every process of the Postgres server (each backend is a session of its
+        own, so the cluster stops them one by one)."""
+        if name not in FREEZABLE:
+            raise ValueError(f"unknown service {name!r}; one of {', '.join(FREEZABLE)}")
+        if name in self._frozen:
+            return
+        with ExitStack() as frozen:
+            if name == "postgres":
+                assert self.postgres is not None
+                frozen.enter_context(self.postgres.frozen())
+            else:
+                process = self._process(name)
+                process.freeze()
+                frozen.callback(process.thaw)
+            self._frozen[name] = frozen.pop_all()
+
+    def thaw(self, name: str) -> None:
+        frozen = self._frozen.pop(name, None)
+        if frozen is not None:
+            frozen.close()
 
     def logs(self, name: str, tail: int = 200) -> str:
         if name == "postgres":
