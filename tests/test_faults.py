@@ -148,7 +148,7 @@ def test_waiting_for_a_status_passes_503s_and_gives_up_after_its_timeout(server)
 def test_the_load_records_every_answer_of_every_call(server) -> None:
     url, _ = server
     calls = [Call("read", "GET", "/a"), lambda n: Call("write", "POST", "/b", {"json": {"n": n}})]
-    with Load(url, calls, bound=BOUND, threads=3, pause=0.01) as load:
+    with Load(url, calls, bound=BOUND, pause=0.01) as load:
         deadline = time.monotonic() + 5
         while len(load.answers) < 30 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -157,7 +157,8 @@ def test_the_load_records_every_answer_of_every_call(server) -> None:
     assert {a.label for a in answers} == {"read", "write"}
     assert all(a.status == 200 for a in answers)
     check(answers, BOUND)
-    assert load.between(0, time.monotonic()) == answers
+    assert load.answered_between(0, time.monotonic()) == answers
+    assert load.answered_between(0, answers[0].started) == []
     text = summary(answers)
     assert text.startswith(f"{len(answers)} requests; read 200: ")
     assert "longest" in text

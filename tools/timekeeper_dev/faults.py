@@ -134,8 +134,9 @@ def wait_for_status(
 
 
 class Load:
-    """``threads`` threads that send ``calls`` in turn (a pause of ``pause`` seconds after
-    each) to ``base_url`` until :meth:`stop`; every answer is kept in :attr:`answers`.
+    """Requests sent to ``base_url`` until :meth:`stop`, each call by a thread of its own
+    (so a call that waits holds no other back), with a pause of ``pause`` seconds after each
+    answer; every answer is kept in :attr:`answers`.
 
     A call may be a :class:`Call` or a function of a running number returning one (for
     bodies that must differ, such as names that must be unique)."""
@@ -146,14 +147,12 @@ class Load:
         calls: list[Call | Callable[[int], Call]],
         *,
         bound: float,
-        threads: int = 4,
         pause: float = 0.05,
         session_factory: Callable[[], requests.Session] = requests.Session,
     ) -> None:
         self.base_url = base_url
         self.calls = calls
         self.bound = bound
-        self.threads = threads
         self.pause = pause
         self.session_factory = session_factory
         self.answers: list[Answer] = []
@@ -163,8 +162,8 @@ class Load:
         self._workers: list[threading.Thread] = []
 
     def start(self) -> Load:
-        for offset in range(self.threads):
-            worker = threading.Thread(target=self._run, args=(offset,), daemon=True)
+        for call in self.calls:
+            worker = threading.Thread(target=self._run, args=(call,), daemon=True)
             worker.start()
             self._workers.append(worker)
         return self
@@ -185,29 +184,25 @@ class Load:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _run(self, offset: int) -> None:
+    def _run(self, call: Call | Callable[[int], Call]) -> None:
         with self.session_factory() as session:
-            for index in itertools.count(offset):
-                if self._stopping.is_set():
-                    return
-                call = self.calls[index % len(self.calls)]
-                if not isinstance(call, Call):
-                    call = call(next(self._numbers))
+            while not self._stopping.is_set():
+                this = call if isinstance(call, Call) else call(next(self._numbers))
                 answer = ask(
                     session,
-                    call.method,
-                    self.base_url + call.path,
+                    this.method,
+                    self.base_url + this.path,
                     bound=self.bound,
-                    label=call.label,
-                    **call.kwargs,
+                    label=this.label,
+                    **this.kwargs,
                 )
                 with self._lock:
                     self.answers.append(answer)
                 time.sleep(self.pause)
 
-    def between(self, start: float, end: float) -> list[Answer]:
-        """The answers to requests sent at or after ``start`` and answered by ``end``."""
-        return [a for a in self.answers if a.started >= start and a.ended <= end]
+    def answered_between(self, start: float, end: float) -> list[Answer]:
+        """The answers given between ``start`` and ``end`` (``time.monotonic()`` values)."""
+        return [a for a in list(self.answers) if start <= a.ended <= end]
 
 
 def summary(answers: Iterable[Answer]) -> str:
