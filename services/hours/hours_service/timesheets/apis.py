@@ -13,6 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -44,7 +45,17 @@ from hours_service.timesheets.serializers import (
 
 
 class Api(APIView):
-    """What every operation shares: whose data a read is about."""
+    """What every operation shares: the media types a body may have, whose data a read is
+    about."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # DRF reads an empty body without asking a parser, and an empty form as an HTML form
+        # whose unchecked boxes are false: a PATCH of nothing would unset booleans. A body
+        # in a media type no parser reads is refused whatever its length.
+        has_body = request.content_type and request.method in ("POST", "PUT", "PATCH")
+        if has_body and self.get_content_negotiator().select_parser(request, self.get_parsers()) is None:
+            raise UnsupportedMediaType(request.content_type)
 
     # A list names its FilterSet, the one definition of its filters: DjangoFilterBackend
     # validates the query string with it (a bad value is a 400) and narrows the queryset, and

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hours_service.timesheets.models import Entry
+
+from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +100,30 @@ def test_a_bad_filter_is_a_validation_problem_naming_it(api, url, params, field)
     body = assert_problem(api.get(url, params), 400)
     assert body["type"] == "urn:timekeeper:problem:validation-error"
     assert list(body["errors"]) == [field], body
+
+
+@pytest.mark.parametrize(
+    "media_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=b", "text/plain"]
+)
+def test_an_empty_body_in_another_media_type_is_415_and_changes_nothing(api, user, media_type):
+    # DRF reads an empty body without asking a parser, and an empty form as an HTML form
+    # whose unchecked boxes are false: a PATCH of nothing would unset "billable".
+    project = ProjectFactory(owner_id=user.id, billable=True)
+    response = api.patch(f"/api/hours/v1/projects/{project.id}", b"", content_type=media_type)
+    assert_problem(response, 415)
+    project.refresh_from_db()
+    assert project.billable is True
+    assert_problem(api.post("/api/hours/v1/timer/start", b"", content_type=media_type), 415)
+    assert not Entry.objects.filter(user_id=user.id).exists()
+
+
+def test_an_empty_json_body_is_still_an_empty_object(api, user):
+    project = ProjectFactory(owner_id=user.id, billable=True)
+    assert (
+        api.patch(f"/api/hours/v1/projects/{project.id}", b"", content_type="application/json").status_code
+        == 200
+    )
+    assert api.post("/api/hours/v1/timer/start", b"", content_type="application/json").status_code == 201
 
 
 @pytest.mark.parametrize(
