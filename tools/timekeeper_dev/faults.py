@@ -50,6 +50,7 @@ class Answer:
     retry_after: str | None = None
     body: str = ""
     error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # lower-case names
 
     @property
     def ended(self) -> float:
@@ -82,6 +83,7 @@ def ask(
         content_type=response.headers.get("Content-Type", ""),
         retry_after=response.headers.get("Retry-After"),
         body=response.text[:500],
+        headers={name.lower(): value for name, value in response.headers.items()},
     )
 
 
