@@ -12,6 +12,8 @@ from typing import Any
 import psycopg
 import requests
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from timekeeper_dev.postgres import PostgresCluster
 
 from tests.factories import PASSWORD, user_create
@@ -179,3 +181,23 @@ def test_no_free_pooled_connection_is_503(settings):
             response = app.test_client().post("/api/users/v1/users", json=body)
             assert_problem(response, 503, "database-unavailable")
             assert response.headers["Retry-After"] == "5"
+
+
+def test_a_database_that_stops_answering_while_a_request_ends_leaves_its_answer(
+    client, auth_headers, monkeypatch, caplog
+):
+    """The rollback that ends every request can meet a database that has just stopped
+    answering (AnswerTimeout, 3 s): the answer already made stands (it was a 500 in
+    gunicorn's HTML), and the connection given up on is not used again."""
+    real_close = Session.close
+
+    def close_on_a_frozen_database(session: Session) -> None:
+        raise OperationalError("ROLLBACK", {}, db.AnswerTimeout("the database did not answer within 3 s"))
+
+    monkeypatch.setattr(Session, "close", close_on_a_frozen_database)
+    response = client.get("/api/users/v1/users/me", headers=auth_headers)
+    assert response.status_code == 200
+    assert response.get_json()["username"]
+    assert any(r.levelname == "WARNING" and "as the request ended" in r.getMessage() for r in caplog.records)
+    monkeypatch.setattr(Session, "close", real_close)
+    assert client.get("/api/users/v1/users/me", headers=auth_headers).status_code == 200

@@ -7,6 +7,7 @@ ends.
 
 from __future__ import annotations
 
+import logging
 from contextlib import closing
 from importlib.resources import files
 from typing import Any
@@ -18,11 +19,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from timekeeper_service.prestart import migration_lock
 from timekeeper_service.prestart import target as prestart_target
 
 from user_service.config import Settings
+
+request_logger = logging.getLogger(__name__)
 
 EXTENSION = "user_service.db"
 
@@ -117,8 +121,15 @@ def get_session() -> Session:
 
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except OperationalError as error:
+        # The rollback that ends a request met a database that has just stopped answering.
+        # The answer is made and stands (raised here, it became gunicorn's HTML 500); the
+        # connection was given up on (BoundedConnection), so the pool does not reuse it.
+        request_logger.warning("database unavailable as the request ended", extra={"error": str(error.orig)})
 
 
 def ping(engine: Engine) -> None:
