@@ -105,10 +105,25 @@ def test_json_with_a_structured_suffix_is_json(client, auth_headers):
 
 def test_no_body_is_for_the_schema_to_judge(client, auth_headers):
     """Nothing sent, nothing refused for its type: a PATCH of nothing changes nothing, a
-    registration of nothing misses its fields."""
+    registration of nothing misses its fields; an empty body declared as JSON is the same."""
     assert client.patch(f"{REGISTER}/me", headers=auth_headers).status_code == 200
     problem = assert_problem(client.post(REGISTER), 400, "validation-error")
     assert set(problem["errors"]) == {"username", "email", "password"}
+    response = client.patch(f"{REGISTER}/me", data=b"", content_type="application/json", headers=auth_headers)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "media_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=b", "text/plain"]
+)
+def test_an_empty_body_in_another_media_type_is_415(app, client, admin_headers, media_type):
+    """An empty body declared as a form is still a form, as in the hours service: the client
+    learns its body would not be read, even when it holds nothing."""
+    for method, path in json_operations(app):
+        response = client.open(
+            path, method=method.upper(), data=b"", content_type=media_type, headers=admin_headers
+        )
+        assert_problem(response, 415)
 
 
 def test_authentication_is_checked_before_the_body(client):

@@ -37,14 +37,16 @@ def read_json_body() -> None:
 
     No body at all is left to the schema (it says which fields are missing); a body of
     another media type is 415, where webargs would read it as no body and the view would
-    answer as if nothing had been asked (a PATCH: 200, nothing changed).
+    answer as if nothing had been asked (a PATCH: 200, nothing changed). So is an empty
+    body declared as another media type, as in the hours service.
     """
     data = request.get_data(cache=True)  # MAX_CONTENT_LENGTH bounds it (413)
-    if not data:
-        return
-    if not request.is_json:  # application/json, or any application/*+json
+    # application/json, or any application/*+json
+    if (data or request.mimetype) and not request.is_json:
         named = f', not "{request.mimetype}"' if request.mimetype else ""
         raise UnsupportedMediaType(f"The body must be {JSON_MIMETYPE}{named}.")
+    if not data:
+        return
     try:
         # decoded as webargs decodes it next: strict UTF-8, then the standard decoder
         document = json.loads(data.decode("utf-8"))
