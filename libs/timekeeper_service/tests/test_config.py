@@ -67,7 +67,6 @@ def test_defaults():
     assert (settings.port, settings.web_concurrency, settings.gunicorn_threads) == (8000, 2, 4)
     assert settings.signing_key.get_secret_value() == DEV_KEY
     assert settings.admin_password is None
-    assert not settings.is_production
 
 
 def test_reads_the_given_environment_only(monkeypatch):
@@ -105,7 +104,7 @@ def test_an_empty_variable_counts_as_unset():
 
 def test_production_with_real_values_loads():
     settings = load(PRODUCTION)
-    assert settings.is_production
+    assert settings.app_env == "production"
     assert KEY not in repr(settings)
 
 

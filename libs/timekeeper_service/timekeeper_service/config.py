@@ -231,10 +231,6 @@ class ServiceSettings(BaseSettings):
     #: a password hash) holds a thread, not the worker
     gunicorn_threads: int = Field(default=4, ge=1)
 
-    @property
-    def is_production(self) -> bool:
-        return self.app_env == "production"
-
     @classmethod
     def settings_customise_sources(
         cls,
