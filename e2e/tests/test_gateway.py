@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 
@@ -73,3 +75,28 @@ def test_request_id_is_kept_end_to_end(api, account) -> None:
     response = api.get("/api/hours/v1/projects", headers={**account.headers, "X-Request-Id": "e2e-trace-1"})
     assert response.status_code == 200
     assert response.headers["X-Request-Id"] == "e2e-trace-1"
+
+
+#: each target answers a big body before reading it: no token, a method the path does not
+#: serve (each service, and the docs service behind the not-found route)
+EARLY_ANSWERS = [
+    ("POST", "/api/hours/v1/projects", 401),
+    ("PUT", "/api/hours/v1/projects", 405),
+    ("POST", "/api/users/v1/users/me", 405),
+    ("PUT", "/api/users/v1/users", 405),
+    ("POST", "/docs/openapi.json", 405),
+]
+
+
+def test_big_bodies_answered_early_get_the_services_own_answer(api) -> None:
+    """A body of a few hundred KB answered before it is read: each service reads the rest
+    before it closes the connection, so the gateway, still writing it, gets the answer
+    and never a reset (which it would report as 502, and answer 503)."""
+    body = b'{"x": "' + b"x" * 600_000 + b'"}'
+    statuses: dict[tuple[str, str], Counter[int]] = {}
+    for _ in range(30):
+        for method, path, _status in EARLY_ANSWERS:
+            response = api.request(method, path, data=body, headers={"Content-Type": "application/json"})
+            statuses.setdefault((method, path), Counter())[response.status_code] += 1
+            assert response.headers["Content-Type"] == "application/problem+json"
+    assert statuses == {(m, p): Counter({status: 30}) for m, p, status in EARLY_ANSWERS}

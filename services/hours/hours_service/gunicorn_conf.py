@@ -9,6 +9,8 @@ ends gunicorn with one line and exit status 2. (In a worker it could not: gunico
 new worker whenever one exits with any status but 3 or 4.)
 """
 
+from timekeeper_service.gunicorn_hooks import drain_unread_body as _drain_unread_body
+
 from hours_service.config import ConfigError as _ConfigError
 from hours_service.config import load as _load_settings
 from hours_service.config import report_and_exit as _report_and_exit
@@ -27,6 +29,10 @@ threads = _settings.gunicorn_threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# A body answered before it was read (a 401, a 405) is read to its end before the
+# connection closes: gunicorn's own lingering close reads 64 KiB of it, and the kernel resets
+# a connection closed with more unread, which the gateway, still writing it, reports as 502.
+post_request = _drain_unread_body
 # No control socket: nothing here uses gunicornc, the image's filesystem is read-only, and
 # two services under one user on one machine (the local stack) would share its path.
 control_socket_disable = True

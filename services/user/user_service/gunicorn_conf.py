@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from typing import Any
 
+from timekeeper_service.gunicorn_hooks import drain_unread_body as _drain_unread_body
+
 from user_service.config import ConfigError as _ConfigError
 from user_service.config import load as _load_settings
 from user_service.config import report_and_exit as _report_and_exit
@@ -36,6 +38,10 @@ threads = _settings.gunicorn_threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# A body answered before it was read (a 401, a 405) is read to its end before the
+# connection closes: gunicorn's own lingering close reads 64 KiB of it, and the kernel resets
+# a connection closed with more unread, which the gateway, still writing it, reports as 502.
+post_request = _drain_unread_body
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
