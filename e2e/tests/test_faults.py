@@ -76,10 +76,11 @@ def _freeze_under_load(
     ``recovered(load, thawed_at)`` holds (at most 60 s after the thaw)."""
     with Load(stack.base_url, calls, bound=BOUND, pause=0.1) as load:
         time.sleep(2)  # a steady state first
-        frozen_at = time.monotonic()
         with stack.frozen(name):
+            # measured inside: pausing a container takes the docker CLI a moment
+            frozen_at = time.monotonic()
             time.sleep(seconds)
-        thawed_at = time.monotonic()
+            thawed_at = time.monotonic()
         while not recovered(load, thawed_at):
             assert time.monotonic() - thawed_at < 60, summary(load.answers)
             time.sleep(0.5)
