@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 from testcontainers.compose import DockerCompose
 
 from timekeeper_dev.stack.base import FREEZABLE, ROOT, SERVICES, Stack
+
+#: how often freeze() asks docker to pause a container before it gives up
+PAUSE_ATTEMPTS = 5
 
 
 class ComposeStack(Stack):
@@ -43,7 +47,11 @@ class ComposeStack(Stack):
 
     def _compose(self, *args: str) -> subprocess.CompletedProcess[str]:
         cmd = [*self.compose.compose_command_property, *args]
-        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+        result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            # what docker says is the only clue to why (a container restarting, a cgroup...)
+            raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}): {result.stderr.strip()}")
+        return result
 
     def stop_service(self, name: str) -> None:
         self._check(name)
@@ -59,7 +67,16 @@ class ComposeStack(Stack):
     def freeze(self, name: str) -> None:
         # the freezer cgroup stops every process of the container; the network stays up
         self._check(name, FREEZABLE)
-        self._compose("pause", name)
+        # runc gives up ("unable to freeze") when a busy process does not reach the frozen
+        # state within its own short wait; a few more tries get it there
+        for attempt in range(1, PAUSE_ATTEMPTS + 1):
+            try:
+                self._compose("pause", name)
+                return
+            except RuntimeError:
+                if attempt == PAUSE_ATTEMPTS:
+                    raise
+                time.sleep(0.5)
 
     def thaw(self, name: str) -> None:
         self._check(name, FREEZABLE)
