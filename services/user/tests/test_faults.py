@@ -192,6 +192,9 @@ def test_a_database_that_stops_answering_while_a_request_ends_leaves_its_answer(
     real_close = Session.close
 
     def close_on_a_frozen_database(session: Session) -> None:
+        # the connection goes back to the pool, as SQLAlchemy returns one it takes for lost; a
+        # connection left checked out would hold its locks into the next tests
+        real_close(session)
         raise OperationalError("ROLLBACK", {}, db.AnswerTimeout("the database did not answer within 3 s"))
 
     monkeypatch.setattr(Session, "close", close_on_a_frozen_database)
