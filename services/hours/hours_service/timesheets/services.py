@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
@@ -118,32 +118,26 @@ def _overlapping(
     return queryset.exclude(pk=exclude).order_by("started_at").first()
 
 
-DEADLOCK_RETRIES = 3
+def _lock_entries_of(user_id: str) -> None:
+    """Hold, until the transaction ends, the lock on one person's entries.
 
-
-def _sqlstate(exc: Exception) -> str | None:
-    return getattr(exc.__cause__, "sqlstate", None)
+    Two inserts that meet in the exclusion index at the same instant each wait for the other:
+    a deadlock, which Postgres would only notice after ``deadlock_timeout`` (1 s), no sooner
+    than the lock timeout cancels both (``hours_service.db``). Writes of one person's entries
+    take turns instead: the second waits for the first's commit, then meets the rule.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"entries:{user_id}"])
 
 
 def _entry_save(entry: Entry, update_fields: list[str] | None = None) -> None:
-    """Save in a savepoint; a Postgres rule that fires becomes the matching problem.
-
-    In a race the loser's write waits for the winner's commit, then fails, so the entry
-    it conflicts with is visible to the query that names it. Two inserts that reach the
-    exclusion index at the same instant can each wait for the other; Postgres then aborts
-    one with ``deadlock_detected``. That one tries again: now it waits for the winner and
-    meets the rule like any loser.
-    """
-    for attempt in range(DEADLOCK_RETRIES + 1):
-        try:
-            with transaction.atomic():
-                entry.save(update_fields=update_fields)
-            return
-        except OperationalError as exc:
-            if _sqlstate(exc) != "40P01" or attempt == DEADLOCK_RETRIES:
-                raise
-        except IntegrityError as exc:
-            raise _entry_problem(entry, exc) from exc
+    """Save in a savepoint; a Postgres rule that fires becomes the matching problem."""
+    _lock_entries_of(entry.user_id)
+    try:
+        with transaction.atomic():
+            entry.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        raise _entry_problem(entry, exc) from exc
 
 
 def _entry_problem(entry: Entry, exc: IntegrityError) -> Exception:

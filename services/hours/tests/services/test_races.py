@@ -1,6 +1,7 @@
 """Many races in a row at the service layer: each ends with one winner and one rule
-violation, never a database error (Postgres may abort one of two inserts that meet in the
-exclusion index with deadlock_detected; the service tries it again)."""
+violation, never a database error (two inserts that meet in the exclusion index would
+deadlock, and the lock timeout would cancel both before Postgres noticed; the service makes
+one person's writes take turns)."""
 
 from __future__ import annotations
 
