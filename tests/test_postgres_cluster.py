@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 
 import psutil
 import psycopg
@@ -149,6 +151,39 @@ def test_frozen_answers_nothing_until_the_block_ends() -> None:
         assert postmaster_of(cluster).status() != psutil.STATUS_STOPPED  # continued all the same
         with psycopg.connect(cluster.url(), connect_timeout=5) as after:
             assert after.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_frozen_stops_the_backends_forked_while_it_freezes() -> None:
+    """Clients keep connecting while the server is frozen, ten times over: inside the block
+    no process of the server runs, however late the postmaster forked it."""
+    with PostgresCluster() as cluster:
+        done = threading.Event()
+
+        def connect_again_and_again() -> None:
+            while not done.is_set():
+                with contextlib.suppress(psycopg.OperationalError):
+                    psycopg.connect(cluster.url(), connect_timeout=1).close()
+
+        clients = [threading.Thread(target=connect_again_and_again) for _ in range(4)]
+        for client in clients:
+            client.start()
+        try:
+            for _ in range(10):
+                time.sleep(0.05)
+                with cluster.frozen():
+                    running = [
+                        process
+                        for process in (
+                            postmaster_of(cluster),
+                            *postmaster_of(cluster).children(recursive=True),
+                        )
+                        if process.status() not in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE)
+                    ]
+                    assert not running
+        finally:
+            done.set()
+            for client in clients:
+                client.join(timeout=10)
 
 
 def postmaster_of(cluster: PostgresCluster) -> psutil.Process:

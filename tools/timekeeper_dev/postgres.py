@@ -221,16 +221,23 @@ class PostgresCluster:
         ``timeout`` seconds)."""
         postmaster = psutil.Process(int((self.data / "postmaster.pid").read_text().split()[0]))
         stopped: list[psutil.Process] = []
-        try:
-            for process in (postmaster, *postmaster.children(recursive=True)):
+        deadline = time.monotonic() + timeout
+
+        def suspend(processes: list[psutil.Process]) -> None:
+            for process in processes:
                 with contextlib.suppress(psutil.NoSuchProcess):  # a backend that just ended
                     process.suspend()
                     stopped.append(process)
-            deadline = time.monotonic() + timeout
             while not all(map(_stopped_or_gone, stopped)):
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the server's processes not stopped after {timeout:.0f}s")
                 time.sleep(0.01)
+
+        try:
+            # Its children are listed only once the postmaster is stopped: a backend it forked
+            # in between would otherwise serve on through the freeze.
+            suspend([postmaster])
+            suspend(postmaster.children(recursive=True))
             yield stopped
         finally:
             for process in reversed(stopped):
