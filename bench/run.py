@@ -505,13 +505,14 @@ class Bench:
         base = f"http://127.0.0.1:{self.hours.port}"
         ours = requests.get(base + LIST_PATH, headers=headers, timeout=10).json()
         naive = requests.get(base + NAIVE_PATH, headers=headers, timeout=10).json()
-        same = ours["count"] == naive["count"] and ours["results"] == naive["results"]
+        # the service's page is Timekeeper's envelope, the naive one DRF's
+        same = ours["total"] == naive["count"] and ours["items"] == naive["results"]
         if not same:
             raise RuntimeError(
                 "the naive page differs from the service's page; the baseline is not comparable"
             )
-        self.entry_id = ours["results"][0]["id"]
-        return {"count": ours["count"], "page_entries": len(ours["results"]), "identical": same}
+        self.entry_id = ours["items"][0]["id"]
+        return {"count": ours["total"], "page_entries": len(ours["items"]), "identical": same}
 
 
 def month_params(now: datetime) -> dict[str, str]:

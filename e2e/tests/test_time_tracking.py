@@ -59,12 +59,12 @@ def test_a_day_of_time_tracking(api, account) -> None:
         params={"from": _iso(day), "to": _iso(day + timedelta(days=1)), "ordering": "started_at"},
         headers=h,
     ).json()
-    assert listed["count"] == 2
-    assert [e["description"] for e in listed["results"]] == ["design review", "email"]
+    assert listed["total"] == 2
+    assert [e["description"] for e in listed["items"]] == ["design review", "email"]
     billable = api.get(
         "/api/hours/v1/entries", params={"from": _iso(day), "billable": "true", "tag": "meeting"}, headers=h
     ).json()
-    assert [e["description"] for e in billable["results"]] == ["design review"]
+    assert [e["description"] for e in billable["items"]] == ["design review"]
 
     # a report over that day
     report = api.get(
@@ -95,4 +95,4 @@ def test_one_users_data_is_invisible_to_another(api, account) -> None:
     project = api.post("/api/hours/v1/projects", json={"name": "Private"}, headers=account.headers).json()
     other = register(api, prefix="other")
     assert api.get(f"/api/hours/v1/projects/{project['id']}", headers=other.headers).status_code == 404
-    assert api.get("/api/hours/v1/projects", headers=other.headers).json()["count"] == 0
+    assert api.get("/api/hours/v1/projects", headers=other.headers).json()["total"] == 0

@@ -38,9 +38,7 @@ def main() -> int:
 
     projects = {}
     for name, billable in (("Website relaunch", True), ("Internal", False)):
-        found = http.get(f"{base}/api/hours/v1/projects", params={"search": name}, timeout=10).json()[
-            "results"
-        ]
+        found = http.get(f"{base}/api/hours/v1/projects", params={"search": name}, timeout=10).json()["items"]
         match = next((p for p in found if p["name"] == name), None)
         if match is None:
             match = http.post(

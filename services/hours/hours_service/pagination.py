@@ -1,92 +1,123 @@
-"""Page-number pagination for the list APIs (``?page=2&page_size=100``)."""
+"""Page-number pagination, the same in every service (CONTRIBUTING.md, "Lists").
+
+``?page=`` (from 1) and ``?per_page=`` (1 to 100, 50 by default) in; the page
+``{items, page, per_page, total, pages}`` and an RFC 8288 ``Link`` header (``first``,
+``prev``, ``next``, ``last``) out. A page past the last is an empty page, not an error.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema_serializer, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+#: far beyond any list here; it keeps the OFFSET a page implies a number Postgres takes
+MAX_PAGE = 1_000_000
+LINK_DESCRIPTION = 'RFC 8288 links to the other pages: rel="first", "prev", "next", "last"'
 
 
 @extend_schema_serializer(component_name="PageParameters")
 class PageParameters(serializers.Serializer):
-    """``?page=`` and ``?page_size=``: checked like every other query parameter, so a value that
+    """``?page=`` and ``?per_page=``: checked like every other query parameter, so a value that
     is not a number or out of range is a 400 validation problem naming it."""
 
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
-
-
-class Pagination(PageNumberPagination):
-    """Page-number pagination whose query parameters are validated by :class:`PageParameters`
-    (400, ``errors: {"page": [...]}``) instead of DRF's leniency (``?page=abc`` a 404,
-    ``?page_size=abc`` the default, ``?page_size=1000`` capped). A well-formed ``?page=`` past
-    the last page stays DRF's ``NotFound("Invalid page.")``, a 404 problem; an empty list has
-    one (empty) page."""
-
-    page_size = DEFAULT_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
-    last_page_strings = ()  # ?page=last is not an integer: the spec says page is one
-
-    def paginate_queryset(
-        self, queryset: QuerySet, request: Request, view: APIView | None = None
-    ) -> list[Any]:
-        self.parameters: dict[str, int] = {}
-        if "page" in request.query_params or "page_size" in request.query_params:
-            # The usual call (the first page, default size) has nothing to check.
-            parameters = PageParameters(data=request.query_params)
-            parameters.is_valid(raise_exception=True)
-            self.parameters = parameters.validated_data
-        return super().paginate_queryset(queryset, request, view=view)
-
-    def get_page_size(self, request: Request) -> int:
-        return self.parameters.get("page_size", self.page_size)
-
-    def get_page_number(self, request: Request, paginator: Any) -> int:
-        return self.parameters.get("page", 1)
-
-
-def paginated_response(
-    *, serializer_class: type[serializers.Serializer], queryset: QuerySet, request: Request, view: APIView
-) -> Response:
-    return paginated_items(
-        queryset=queryset,
-        items=lambda page: serializer_class(page, many=True).data,
-        request=request,
-        view=view,
+    page = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE,
+        help_text="the page, counted from 1; past the last, the page is empty",
+    )
+    per_page = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PER_PAGE, help_text="items on a page"
     )
 
 
+def page_parameters(request: Request) -> tuple[int, int]:
+    """(page, per_page) of the request; a 400 validation problem when either is malformed."""
+    query = request.query_params
+    if "page" not in query and "per_page" not in query:
+        return 1, DEFAULT_PER_PAGE  # the usual call (the first page) has nothing to check
+    parameters = PageParameters(data=query)
+    parameters.is_valid(raise_exception=True)
+    return parameters.validated_data.get("page", 1), parameters.validated_data.get(
+        "per_page", DEFAULT_PER_PAGE
+    )
+
+
+def link_header(path: str, query: Iterable[tuple[str, str]], *, page: int, per_page: int, pages: int) -> str:
+    """RFC 8288 links to the first, previous, next and last pages, as path-absolute references
+    (right behind the gateway too, which serves the same paths), the other parameters kept."""
+    kept = [(name, value) for name, value in query if name not in ("page", "per_page")]
+
+    def link(number: int, rel: str) -> str:
+        return f'<{path}?{urlencode([*kept, ("page", number), ("per_page", per_page)])}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if page > 1:
+        links.append(link(min(page - 1, max(pages, 1)), "prev"))
+    if page < pages:
+        links.append(link(page + 1, "next"))
+    if pages:
+        links.append(link(pages, "last"))
+    return ", ".join(links)
+
+
 def paginated_items(
-    *, queryset: QuerySet, items: Callable[[Sequence[Any]], list[Any]], request: Request, view: APIView
+    *, queryset: QuerySet, items: Callable[[Sequence[Any]], list[Any]], request: Request
 ) -> Response:
-    """:func:`paginated_response` for a list that builds its page's items itself."""
-    paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(items(page))
+    """The page of ``queryset`` the request asks for; ``items`` turns its rows into the body's."""
+    page, per_page = page_parameters(request)
+    total = queryset.count()
+    offset = (page - 1) * per_page
+    rows = list(queryset[offset : offset + per_page]) if offset < total else []
+    pages = math.ceil(total / per_page)
+    body = {"items": items(rows), "page": page, "per_page": per_page, "total": total, "pages": pages}
+    query = ((name, value) for name, values in request.query_params.lists() for value in values)
+    link = link_header(request.path, query, page=page, per_page=per_page, pages=pages)
+    return Response(body, headers={"Link": link})
+
+
+def paginated_response(
+    *, serializer_class: type[serializers.Serializer], queryset: QuerySet, request: Request
+) -> Response:
+    return paginated_items(
+        queryset=queryset, items=lambda rows: serializer_class(rows, many=True).data, request=request
+    )
 
 
 def paginated_schema(serializer_class: type[serializers.Serializer], name: str) -> serializers.Serializer:
-    """The OpenAPI shape of :func:`paginated_response`'s body."""
+    """The OpenAPI shape of :func:`paginated_items`'s body."""
     return inline_serializer(
         name,
         {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
+            "items": serializer_class(many=True),
+            "page": serializers.IntegerField(),
+            "per_page": serializers.IntegerField(),
+            "total": serializers.IntegerField(),
+            "pages": serializers.IntegerField(),
         },
     )
 
 
-PAGINATION_PARAMETERS = [PageParameters]
+#: what ``extend_schema(parameters=...)`` of a list adds: the page parameters, the Link header
+PAGINATION_PARAMETERS = [
+    PageParameters,
+    OpenApiParameter(
+        "Link",
+        OpenApiTypes.STR,
+        location=OpenApiParameter.HEADER,
+        response=[200],
+        required=True,
+        description=LINK_DESCRIPTION,
+    ),
+]

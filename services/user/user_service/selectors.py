@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from user_service.models import RevokedAccessToken, TokenFamily, User
+from user_service.pagination import DEFAULT_PER_PAGE, Page
 from user_service.security import access_token_decode
 
 
@@ -26,18 +26,6 @@ def user_get_by_login(*, session: Session, login: str) -> User | None:
     return session.scalar(select(User).where(func.lower(column) == login.lower()))
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[User]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page) if self.total else 0
-
-
 def _like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -49,8 +37,8 @@ def user_list(
     q: str | None = None,
     is_active: bool | None = None,
     page: int = 1,
-    per_page: int = 20,
-) -> Page:
+    per_page: int = DEFAULT_PER_PAGE,
+) -> Page[User]:
     """Users ordered by username; ``q`` searches username, email and display name."""
     query = select(User)
     if q:
@@ -65,8 +53,11 @@ def user_list(
     if is_active is not None:
         query = query.where(User.is_active.is_(is_active))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    empty = Page[User](items=[], page=page, per_page=per_page, total=total)
+    if empty.offset >= total:  # past the last page: nothing to fetch
+        return empty
     items = session.scalars(
-        query.order_by(func.lower(User.username)).limit(per_page).offset((page - 1) * per_page)
+        query.order_by(func.lower(User.username)).limit(per_page).offset(empty.offset)
     ).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total)
 

@@ -107,15 +107,13 @@ class ProjectListApi(Api):
         operation_id="projects_list",
         tags=["projects"],
         parameters=[SubjectParameters, *PAGINATION_PARAMETERS],
-        responses={200: paginated_schema(ProjectOutput, "PaginatedProjects"), **problems(400, 403, 404)},
+        responses={200: paginated_schema(ProjectOutput, "PaginatedProjects"), **problems(400, 403)},
     )
     def get(self, request: Request) -> Response:
         params = self.validated(SubjectParameters, request.query_params)
         owner_id = self.subject_id(request, params.get("user"))
         projects = self.filter_queryset(selectors.project_list(owner_id=owner_id))
-        return paginated_response(
-            serializer_class=ProjectOutput, queryset=projects, request=request, view=self
-        )
+        return paginated_response(serializer_class=ProjectOutput, queryset=projects, request=request)
 
 
 class ProjectCreateApi(Api):
@@ -198,7 +196,7 @@ class EntryListApi(Api):
         operation_id="entries_list",
         tags=["entries"],
         parameters=[SubjectParameters, *PAGINATION_PARAMETERS],
-        responses={200: paginated_schema(EntryOutput, "PaginatedEntries"), **problems(400, 403, 404)},
+        responses={200: paginated_schema(EntryOutput, "PaginatedEntries"), **problems(400, 403)},
     )
     def get(self, request: Request) -> Response:
         # Without query parameters (the usual call: the latest page) there is nothing to check.
@@ -210,7 +208,6 @@ class EntryListApi(Api):
             queryset=entries.values_list(*ENTRY_COLUMNS),
             items=lambda rows: entry_rows(rows, now=now),
             request=request,
-            view=self,
         )
 
 

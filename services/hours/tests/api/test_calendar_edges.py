@@ -120,7 +120,7 @@ def test_the_first_instants_are_listed_and_exported_in_every_zone(api, user, tz)
     )
     assert created.status_code == 201, created.content
     listed = api.get(ENTRIES, {"from": "1900-01-01T00:00:00Z", "to": "1900-01-02T00:00:00Z"})
-    assert [entry["id"] for entry in listed.json()["results"]] == [created.json()["id"]]
+    assert [entry["id"] for entry in listed.json()["items"]] == [created.json()["id"]]
     exported = api.get(EXPORT, {"from": "1900-01-01T00:00:00Z", "tz": tz}, HTTP_ACCEPT="text/csv")
     assert exported.status_code == 200
     (row,) = csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode()))

@@ -63,7 +63,7 @@ def test_list_filters(api, user):
     def ids(**params):
         response = api.get(URL, params)
         assert response.status_code == 200, response.json()
-        return [e["started_at"] for e in response.json()["results"]]
+        return [e["started_at"] for e in response.json()["items"]]
 
     assert len(ids()) == 3
     assert len(ids(tag="a")) == 2
@@ -87,7 +87,7 @@ def test_list_orders_by_any_field_the_filter_names(api, user):
     def ids(ordering):
         response = api.get(URL, {"ordering": ordering})
         assert response.status_code == 200, response.json()
-        return [e["id"] for e in response.json()["results"]]
+        return [e["id"] for e in response.json()["items"]]
 
     assert ids("id") == [first.pk, second.pk, third.pk]
     assert ids("-id") == [third.pk, second.pk, first.pk]
@@ -113,9 +113,9 @@ def test_listed_entries_are_what_reading_each_one_answers(api, user):
         "?ordering=started_at",
         f"?project={project.pk}",
         "?running=true",
-        "?page_size=2&page=2",
+        "?per_page=2&page=2",
     ):
-        listed = api.get(URL + query).json()["results"]
+        listed = api.get(URL + query).json()["items"]
         assert listed, query
         for entry in listed:
             read = api.get(f"{URL}/{entry['id']}").json()
@@ -127,11 +127,25 @@ def test_listed_entries_are_what_reading_each_one_answers(api, user):
 def test_pagination(api, user):
     for n in range(5):
         EntryFactory(user_id=user.id, started_at=BASE + 2 * n * HOUR)
-    body = api.get(URL, {"page_size": 2, "page": 2}).json()
-    assert body["count"] == 5
-    assert len(body["results"]) == 2
-    assert body["next"] and body["previous"]
-    assert api.get(URL, {"page": 9}).status_code == 404
+    response = api.get(URL, {"per_page": 2, "page": 2, "ordering": "started_at"})
+    body = response.json()
+    assert (body["page"], body["per_page"], body["total"], body["pages"]) == (2, 2, 5, 3)
+    assert [e["started_at"] for e in body["items"]] == [iso(BASE + 4 * HOUR), iso(BASE + 6 * HOUR)]
+    # RFC 8288 links to the other pages, the other query parameters kept
+    assert response["Link"] == ", ".join(
+        [
+            f'<{URL}?ordering=started_at&page=1&per_page=2>; rel="first"',
+            f'<{URL}?ordering=started_at&page=1&per_page=2>; rel="prev"',
+            f'<{URL}?ordering=started_at&page=3&per_page=2>; rel="next"',
+            f'<{URL}?ordering=started_at&page=3&per_page=2>; rel="last"',
+        ]
+    )
+    default = api.get(URL).json()
+    assert (default["page"], default["per_page"], default["total"], default["pages"]) == (1, 50, 5, 1)
+    # past the last page: an empty page, not an error
+    beyond = api.get(URL, {"page": 9})
+    assert beyond.status_code == 200
+    assert (beyond.json()["items"], beyond.json()["total"]) == ([], 5)
 
 
 def test_patch_and_delete(api, user):
@@ -169,8 +183,8 @@ def test_another_users_project_is_404_without_a_leak(api, other_user):
 
 def test_admin_reads_anyone_with_user_param(client, admin_headers, user):
     entry = EntryFactory(user_id=user.id)
-    assert client.get(URL, **admin_headers).json()["count"] == 0
-    assert client.get(URL, {"user": user.id}, **admin_headers).json()["count"] == 1
+    assert client.get(URL, **admin_headers).json()["total"] == 0
+    assert client.get(URL, {"user": user.id}, **admin_headers).json()["total"] == 1
     assert client.get(f"{URL}/{entry.pk}", {"user": user.id}, **admin_headers).status_code == 200
     # reading, not writing: an admin's writes stay their own
     response = client.patch(

@@ -16,11 +16,11 @@ def test_create_list_update(api, user):
     assert project["billable"] is True
     assert project["archived"] is False
     ProjectFactory(owner_id="someone-else", name="Theirs")
-    assert [p["name"] for p in api.get(URL).json()["results"]] == ["Website"]
+    assert [p["name"] for p in api.get(URL).json()["items"]] == ["Website"]
     response = api.patch(f"{URL}/{project['id']}", {"archived": True}, format="json")
     assert response.json()["archived"] is True
-    assert api.get(URL, {"archived": "false"}).json()["count"] == 0
-    assert api.get(URL, {"search": "web"}).json()["count"] == 1
+    assert api.get(URL, {"archived": "false"}).json()["total"] == 0
+    assert api.get(URL, {"search": "web"}).json()["total"] == 1
 
 
 def test_duplicate_name_is_409(api):

@@ -79,7 +79,7 @@ def test_two_starts_with_stop_running_leave_one_timer(client_for, user):
     assert 201 in statuses(responses)
     assert all(r.status_code in (201, 409) for r in responses)
     running = client_for(user).get("/api/hours/v1/entries", {"running": "true"}).json()
-    assert running["count"] == 1
+    assert running["total"] == 1
 
 
 def test_same_project_name_at_once(client_for, user):

@@ -68,7 +68,7 @@ def test_a_forgotten_timer_counts_24_hours_everywhere(api, user):
     day = 24 * 3600
     assert api.get(f"{URL}/current").json()["duration_seconds"] == day
     assert api.get(f"/api/hours/v1/entries/{forgotten.pk}").json()["duration_seconds"] == day
-    (listed,) = api.get("/api/hours/v1/entries").json()["results"]
+    (listed,) = api.get("/api/hours/v1/entries").json()["items"]
     assert listed["duration_seconds"] == day
     export = api.get("/api/hours/v1/entries/export", HTTP_ACCEPT="text/csv")
     (row,) = csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode()))

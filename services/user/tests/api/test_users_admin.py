@@ -36,6 +36,30 @@ def test_list_paginates(client, admin_headers, people):
     assert [u["username"] for u in last["items"]] == ["erin", "root"]
     beyond = client.get(URL, query_string={"per_page": 2, "page": 9}, headers=admin_headers).get_json()
     assert beyond["items"] == []
+    assert (beyond["page"], beyond["total"], beyond["pages"]) == (9, 6, 3)
+
+
+def test_list_pages_hold_fifty_users_unless_asked(client, admin_headers, people):
+    body = client.get(URL, headers=admin_headers).get_json()
+    assert (body["page"], body["per_page"], body["total"], body["pages"]) == (1, 50, 6, 1)
+    assert client.get(URL, query_string={"per_page": 100}, headers=admin_headers).status_code == 200
+
+
+def test_list_links_the_other_pages(client, admin_headers, people):
+    """RFC 8288 Link: first, prev, next and last, keeping the other query parameters."""
+    response = client.get(URL, query_string={"q": "corp", "per_page": 1, "page": 2}, headers=admin_headers)
+    assert response.get_json()["pages"] == 5
+    assert response.headers["Link"] == ", ".join(
+        [
+            f'<{URL}?q=corp&page=1&per_page=1>; rel="first"',
+            f'<{URL}?q=corp&page=1&per_page=1>; rel="prev"',
+            f'<{URL}?q=corp&page=3&per_page=1>; rel="next"',
+            f'<{URL}?q=corp&page=5&per_page=1>; rel="last"',
+        ]
+    )
+    only = client.get(URL, headers=admin_headers)
+    first_and_last = f'<{URL}?page=1&per_page=50>; rel="first", <{URL}?page=1&per_page=50>; rel="last"'
+    assert only.headers["Link"] == first_and_last
 
 
 @pytest.mark.parametrize(
@@ -59,9 +83,14 @@ def test_list_filters_on_active(client, admin_headers, people):
     assert [u["username"] for u in inactive["items"]] == ["bob"]
 
 
-@pytest.mark.parametrize("query", [{"page": 0}, {"per_page": 101}, {"page": "x"}, {"q": ""}])
+@pytest.mark.parametrize(
+    "query",
+    [{"page": 0}, {"page": "x"}, {"page": 1_000_001}, {"per_page": 0}, {"per_page": 101}, {"q": ""}],
+)
 def test_list_bad_query(client, admin_headers, query):
-    assert_problem(client.get(URL, query_string=query, headers=admin_headers), 400, "validation-error")
+    """A bad page or per_page is a validation problem naming it, like any bad parameter."""
+    body = assert_problem(client.get(URL, query_string=query, headers=admin_headers), 400, "validation-error")
+    assert list(body["errors"]) == list(query)
 
 
 def test_deactivate_and_reactivate(client, admin_headers, user, tokens):

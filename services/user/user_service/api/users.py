@@ -7,7 +7,8 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import UUID, Boolean, DateTime, Email, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range, Regexp
+from apiflask.validators import Length, OneOf, Regexp
+from flask import request
 from marshmallow import ValidationError, validates_schema
 
 from user_service import selectors, services
@@ -15,6 +16,7 @@ from user_service.auth import bearer, current_access, role_required
 from user_service.db import get_session
 from user_service.errors import NotFound
 from user_service.models import ROLES, User
+from user_service.pagination import LINK_DESCRIPTION, Page, PageQuery, link_header
 from user_service.parsers import APIBlueprint
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/users/v1/users", tag="Users")
@@ -81,13 +83,11 @@ class UserAdminUpdateIn(Schema):
     )
 
 
-class UserListQuery(Schema):
+class UserListQuery(PageQuery):
     q = String(
         validate=[Length(min=1, max=100), _one_line], metadata={"description": "search username, email, name"}
     )
     is_active = Boolean()
-    page = Integer(load_default=1, validate=Range(min=1, max=1_000_000))
-    per_page = Integer(load_default=20, validate=Range(min=1, max=100))
 
 
 class UserPageOut(Schema):
@@ -142,10 +142,14 @@ def me_update(data: dict[str, Any]) -> User:
 @bp.auth_required(bearer)
 @role_required("admin")
 @bp.input(UserListQuery, location="query", arg_name="query")
-@bp.output(UserPageOut)
+@bp.output(UserPageOut, headers={"Link": String(required=True, metadata={"description": LINK_DESCRIPTION})})
 @bp.doc(summary="List users (admin)", operation_id="users_list", responses=[403])
-def user_list(query: dict[str, Any]) -> selectors.Page:
-    return selectors.user_list(session=get_session(), **query)
+def user_list(query: dict[str, Any]) -> tuple[Page[User], int, dict[str, str]]:
+    page = selectors.user_list(session=get_session(), **query)
+    link = link_header(
+        request.path, request.args.items(multi=True), page=page.page, per_page=page.per_page, pages=page.pages
+    )
+    return page, 200, {"Link": link}
 
 
 @bp.patch("/<uuid:user_id>")
