@@ -139,6 +139,27 @@ def test_every_json_operation_refuses_other_media_types(app, client, admin_heade
         assert_problem(response, 415)
 
 
+@pytest.mark.parametrize("body", ["[]", '"text"', "42"])
+def test_an_error_not_tied_to_a_field_is_under_non_field_errors(client, body):
+    """The key every Timekeeper service uses (DRF's), not marshmallow's ``_schema``."""
+    response = client.post(REGISTER, data=body, content_type="application/json")
+    problem = assert_problem(response, 400, "validation-error")
+    assert list(problem["errors"]) == ["non_field_errors"]
+    assert problem["errors"]["non_field_errors"] == ["Invalid input type."]
+
+
+def test_nested_errors_not_tied_to_a_field_keep_their_path():
+    from user_service.errors import flatten_messages
+
+    messages = {"_schema": ["whole"], "roles": {"0": ["bad"], "_schema": ["list"]}, "email": ["taken"]}
+    assert flatten_messages(messages) == {
+        "non_field_errors": ["whole"],
+        "roles.0": ["bad"],
+        "roles.non_field_errors": ["list"],
+        "email": ["taken"],
+    }
+
+
 def test_validation_error_lists_fields(client):
     body = assert_problem(client.post(REGISTER, json={"username": "x"}), 400, "validation-error")
     assert set(body["errors"]) == {"username", "email", "password"}
@@ -293,7 +314,7 @@ def test_a_lone_surrogate_in_a_registration_is_400_naming_the_field(client, fiel
         (f'{{"display_name": "{LONE}"}}', "display_name"),
         (f'{{"password": "{LONE}", "current_password": "correct horse battery"}}', "password"),
         (f'{{"password": "a new password", "current_password": "{LONE}"}}', "current_password"),
-        (f'{{"{LONE}": "a member name"}}', "_schema"),
+        (f'{{"{LONE}": "a member name"}}', "non_field_errors"),
     ],
 )
 def test_a_lone_surrogate_in_my_account_is_400_naming_the_field(client, auth_headers, body, field):

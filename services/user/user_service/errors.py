@@ -22,8 +22,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 PROBLEM_MIMETYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:timekeeper:problem:"
 OAUTH2_REALM = "timekeeper"
-#: the key of validation errors that no one field is to blame for
-NON_FIELD = "_schema"
+#: the key of validation errors that no one field is to blame for, in every service
+#: (CONTRIBUTING.md, "Errors"); marshmallow's own, ``_schema``, is renamed to it
+NON_FIELD = "non_field_errors"
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +131,13 @@ def oauth2_error_response(error: OAuth2Error) -> Response:
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as ``{"field.sub": ["message", ...]}``."""
+    """marshmallow's nested messages as ``{"field.sub": ["message", ...]}``; its ``_schema``
+    (an error of a whole object) is ``non_field_errors``, as in the hours service."""
     if isinstance(messages, Mapping):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
-            flat.update(flatten_messages(value, f"{prefix}.{key}" if prefix else str(key)))
+            name = NON_FIELD if key == "_schema" else str(key)
+            flat.update(flatten_messages(value, f"{prefix}.{name}" if prefix else name))
         return flat
     if isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
         return {prefix or NON_FIELD: list(messages)}

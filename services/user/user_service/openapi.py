@@ -18,7 +18,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "errors": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            "description": "validation errors by field",
+            "description": (
+                "validation errors by field (`field.sub` for a nested one); `non_field_errors` "
+                "holds those not tied to a field"
+            ),
         },
     },
     "required": ["type", "title", "status"],

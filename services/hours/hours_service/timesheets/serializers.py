@@ -224,7 +224,14 @@ class ProblemOutput(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField(required=False)
     instance = serializers.CharField(required=False)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=(
+            "validation errors by field (`field.sub` for a nested one); `non_field_errors` "
+            "holds those not tied to a field"
+        ),
+    )
     conflicting_entry = serializers.DictField(required=False)
     latest_ended_at = serializers.DateTimeField(
         required=False, help_text="timer-overdue: the latest end the running entry can be given"

@@ -181,3 +181,11 @@ def test_handler500_outside_drf(rf):
     response = handler500(rf.get("/x"))
     assert response.status_code == 500
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("body", [[], "text", 42])
+def test_an_error_not_tied_to_a_field_is_under_non_field_errors(api, body):
+    """The key every Timekeeper service uses for it (CONTRIBUTING.md, "Errors")."""
+    problem = assert_problem(api.post(ENTRIES, body, format="json"), 400)
+    assert problem["type"] == "urn:timekeeper:problem:validation-error"
+    assert list(problem["errors"]) == ["non_field_errors"]
