@@ -318,7 +318,7 @@ def _problem(status: int, instance: str) -> tuple[int, dict[str, str], Any]:
     if status in (429, 503):
         headers["Retry-After"] = "7"
     if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        headers["WWW-Authenticate"] = 'Bearer realm="timekeeper", error="invalid_token"'
     title = http.HTTPStatus(status).phrase
     return status, headers, {"type": "about:blank", "title": title, "status": status, "instance": instance}
 

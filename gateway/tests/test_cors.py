@@ -81,7 +81,7 @@ def test_service_errors_carry_cors_headers(gateway: Gateway, status: int) -> Non
     if status in (429, 503):
         assert response.headers["Retry-After"] == "7"
     if status == 401:
-        assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="timekeeper", error="invalid_token"'
 
 
 @pytest.mark.parametrize("path", ["/nowhere", "/internal/v1/introspect", "/docs/assets/nope"])

@@ -24,6 +24,13 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_PREFIX = "urn:timekeeper:problem:"
 ABOUT_BLANK = "about:blank"
 RETRY_AFTER_SECONDS = 5
+#: the protection space of every Timekeeper service's bearer tokens (one token serves both)
+REALM = "timekeeper"
+
+
+def bearer_challenge(error: str | None = None) -> str:
+    """RFC 6750 section 3's ``WWW-Authenticate``, the same words as the user service's."""
+    return f'Bearer realm="{REALM}"' + (f', error="{error}"' if error else "")
 
 
 class ApplicationError(Exception):
@@ -152,7 +159,10 @@ def _convert(exc: Exception, instance: str | None) -> tuple[dict[str, Any], dict
     if isinstance(exc, SuspiciousOperation):
         return problem(400, "The request is not valid.", instance=instance), {}
     if isinstance(exc, PermissionDenied):
-        return problem(403, str(exc) or "Permission denied.", instance=instance), {}
+        # every 403 here is a role the token lacks (only an admin reads another user's data)
+        return problem(403, str(exc) or "Permission denied.", instance=instance), {
+            "WWW-Authenticate": bearer_challenge("insufficient_scope")
+        }
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return _validation_problem(errors, instance), {}
@@ -174,9 +184,11 @@ def _convert(exc: Exception, instance: str | None) -> tuple[dict[str, Any], dict
         headers: dict[str, str] = {}
         slug = None
         if isinstance(exc, exceptions.NotAuthenticated):
-            headers["WWW-Authenticate"] = 'Bearer realm="timekeeper"'
+            headers["WWW-Authenticate"] = bearer_challenge()
         elif isinstance(exc, exceptions.AuthenticationFailed):
-            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            headers["WWW-Authenticate"] = bearer_challenge("invalid_token")
+        elif isinstance(exc, exceptions.PermissionDenied):
+            headers["WWW-Authenticate"] = bearer_challenge("insufficient_scope")
         elif isinstance(exc, ServiceUnavailable):
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             slug = exc.slug

@@ -1,11 +1,22 @@
-"""What drf-spectacular cannot guess: the bearer scheme of our authentication class, and the
-filters of API classes that are not DRF generic list views."""
+"""What drf-spectacular cannot guess: the bearer scheme of our authentication class, the
+filters of API classes that are not DRF generic list views, and the headers every service
+sends alike (CONTRIBUTING.md, "The public API"), added by one postprocessing hook."""
 
 from typing import Any
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+
+#: the same words in both services' documents
+BEARER_CHALLENGE = {
+    "description": (
+        'RFC 6750 section 3: `Bearer realm="timekeeper"`, with `error="invalid_token"` when the '
+        "token offered is not valid"
+    ),
+    "required": True,
+    "schema": {"type": "string"},
+}
 
 
 class IntrospectionAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -59,3 +70,13 @@ class FilterSetParameters(DjangoFilterExtension):
                 if option in filter_field.extra:
                     parameter["schema"][keyword] = filter_field.extra[option]
         return parameters
+
+
+def standard_headers(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``: the challenge of every 401."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            unauthorized = operation.get("responses", {}).get("401")
+            if unauthorized is not None:
+                unauthorized.setdefault("headers", {})["WWW-Authenticate"] = dict(BEARER_CHALLENGE)
+    return result

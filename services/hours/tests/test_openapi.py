@@ -80,3 +80,21 @@ def test_each_filter_is_documented_from_its_filterset(spec, path, filterset):
     if "ordering" in filterset_class.base_filters:
         choices = [value for value, _ in filterset_class.base_filters["ordering"].extra["choices"]]
         assert sorted(documented["ordering"]["schema"]["items"]["enum"]) == sorted(choices)
+
+
+def _responses(spec, status):
+    return {
+        (method, path): operation["responses"][status]
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if status in operation["responses"]
+    }
+
+
+def test_every_401_documents_its_challenge(spec):
+    unauthorized = _responses(spec, "401")
+    assert len(unauthorized) >= 10
+    for response in unauthorized.values():
+        header = response["headers"]["WWW-Authenticate"]
+        assert header["required"] is True
+        assert '`Bearer realm="timekeeper"' in header["description"]

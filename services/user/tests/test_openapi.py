@@ -137,3 +137,22 @@ def test_revocation_answers_no_body_and_says_so(spec, client):
     assert "Content-Type" not in response.headers
     assert response.headers["Content-Length"] == "0"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def _responses(spec, status):
+    return {
+        key: operation["responses"][status]
+        for key, operation in _operations(spec).items()
+        if status in operation["responses"]
+    }
+
+
+def test_every_401_documents_its_challenge(spec):
+    """Bearer operations say RFC 6750's challenge, the OAuth2 endpoints HTTP Basic's."""
+    unauthorized = _responses(spec, "401")
+    assert len(unauthorized) >= 5
+    for (_method, path), response in unauthorized.items():
+        header = response["headers"]["WWW-Authenticate"]
+        assert header["required"] is True
+        scheme = "Basic" if path.startswith("/api/users/v1/token") else "Bearer"
+        assert f'`{scheme} realm="timekeeper"' in header["description"], path

@@ -14,7 +14,6 @@ from apiflask import APIFlask
 from user_service import api, db, errors, health, observability, openapi
 from user_service.auth import BEARER_SCHEME_NAME
 from user_service.config import Settings, load
-from user_service.openapi import PROBLEM_SCHEMA
 from user_service.security import EXTENSION as SECURITY_EXTENSION
 from user_service.security import Security
 
@@ -53,8 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
                 "flows": {"password": {"tokenUrl": "/api/users/v1/token", "scopes": {}}},
             }
         },
-        HTTP_ERROR_SCHEMA=PROBLEM_SCHEMA,
-        VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
+        HTTP_ERROR_SCHEMA=openapi.PROBLEM_SCHEMA,
+        VALIDATION_ERROR_SCHEMA=openapi.PROBLEM_SCHEMA,
         VALIDATION_ERROR_STATUS_CODE=400,  # as the hours service (DRF) answers
         **ARGON2_DEFAULTS,
     )

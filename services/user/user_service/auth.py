@@ -20,12 +20,11 @@ from flask import Response, g
 
 from user_service import selectors
 from user_service.db import get_session
-from user_service.errors import OAuth2Error, oauth2_error_response, problem
+from user_service.errors import REALM, OAuth2Error, bearer_challenge, oauth2_error_response, problem
 from user_service.security import constant_time_equals, current_security
 from user_service.selectors import AccessContext
 
 BEARER_SCHEME_NAME = "OAuth2PasswordBearer"
-REALM = "timekeeper"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,16 +45,15 @@ def _verify_access_token(token: str) -> AccessContext | None:
 
 
 def _bearer_error(error: HTTPError) -> Response:
-    challenge = f'Bearer realm="{REALM}"'
     if error.status_code == 401 and g.get("bearer_offered"):
-        challenge += ', error="invalid_token"'
+        code: str | None = "invalid_token"
         detail = "The access token is invalid, expired or revoked."
     elif error.status_code == 403:
-        challenge += ', error="insufficient_scope"'
+        code = "insufficient_scope"
         detail = "This needs a role you do not have."
     else:
-        detail = "This needs an access token."
-    return problem(error.status_code, detail, headers={"WWW-Authenticate": challenge})
+        code, detail = None, "This needs an access token."
+    return problem(error.status_code, detail, headers={"WWW-Authenticate": bearer_challenge(code)})
 
 
 bearer.error_processor(_bearer_error)  # apiflask's decorator returns None: register, keep the name

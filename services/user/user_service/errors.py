@@ -21,7 +21,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_MIMETYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:timekeeper:problem:"
-OAUTH2_REALM = "timekeeper"
+#: the protection space of every Timekeeper service's credentials (one token serves both)
+REALM = "timekeeper"
 #: the key of validation errors that no one field is to blame for, in every service
 #: (CONTRIBUTING.md, "Errors"); marshmallow's own, ``_schema``, is renamed to it
 NON_FIELD = "non_field_errors"
@@ -86,6 +87,11 @@ class OAuth2Error(Exception):
         self.status = status
 
 
+def bearer_challenge(error: str | None = None) -> str:
+    """RFC 6750 section 3's ``WWW-Authenticate``, the same words as the hours service's."""
+    return f'Bearer realm="{REALM}"' + (f', error="{error}"' if error else "")
+
+
 def oauth2_endpoint(view: F) -> F:
     """Mark a view whose errors are RFC 6749 bodies instead of problem+json."""
     view._oauth2_errors = True  # type: ignore[attr-defined]
@@ -126,7 +132,7 @@ def oauth2_error_response(error: OAuth2Error) -> Response:
         body["error_description"] = error.description
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if error.status == 401:
-        headers["WWW-Authenticate"] = f'Basic realm="{OAUTH2_REALM}"'
+        headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
     return Response(json.dumps(body), status=error.status, mimetype="application/json", headers=headers)
 
 

@@ -1,6 +1,7 @@
 """What the generated OpenAPI document needs beyond apiflask's defaults: problem+json
-errors, the 415 of every operation that takes JSON, and no body where an operation answers
-none. :func:`process` is the app's spec processor."""
+errors, the 415 of every operation that takes JSON, no body where an operation answers
+none, and the headers every service sends alike (CONTRIBUTING.md, "The public API").
+:func:`process` is the app's spec processor."""
 
 from __future__ import annotations
 
@@ -29,8 +30,37 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 _PROBLEM_REFS = {"#/components/schemas/HTTPError", "#/components/schemas/ValidationError"}
 
 
+#: the same words in both services' documents
+BEARER_CHALLENGE = {
+    "description": (
+        'RFC 6750 section 3: `Bearer realm="timekeeper"`, with `error="invalid_token"` when the '
+        "token offered is not valid"
+    ),
+    "required": True,
+    "schema": {"type": "string"},
+}
+BASIC_CHALLENGE = {
+    "description": 'RFC 6749 section 5.2 (client authentication): `Basic realm="timekeeper"`',
+    "required": True,
+    "schema": {"type": "string"},
+}
+
+
 def process(spec: dict[str, Any]) -> dict[str, Any]:
-    return problem_media_types(unsupported_media_type(spec))
+    return standard_headers(problem_media_types(unsupported_media_type(spec)))
+
+
+def standard_headers(spec: dict[str, Any]) -> dict[str, Any]:
+    """The challenge of every 401: Bearer where the answer is a problem, HTTP Basic on the
+    OAuth2 endpoints (whose errors are RFC 6749 bodies)."""
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            unauthorized = operation.get("responses", {}).get("401")
+            if unauthorized is not None:
+                problem = "application/problem+json" in unauthorized.get("content", {})
+                challenge = BEARER_CHALLENGE if problem else BASIC_CHALLENGE
+                unauthorized.setdefault("headers", {})["WWW-Authenticate"] = dict(challenge)
+    return spec
 
 
 def unsupported_media_type(spec: dict[str, Any]) -> dict[str, Any]:

@@ -197,4 +197,6 @@ def test_non_admin_may_not_read_others(api, user, other_user):
     response = api.get(URL, {"user": other_user.id})
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"
+    # RFC 6750: the token is fine, it lacks the admin role (as the user service says it)
+    assert response["WWW-Authenticate"] == 'Bearer realm="timekeeper", error="insufficient_scope"'
     assert api.get(URL, {"user": user.id}).status_code == 200
