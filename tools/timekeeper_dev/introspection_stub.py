@@ -203,7 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
         if stub.mode == "error":
             self._send(ERROR.status, ERROR.raw)
         elif self.path == LIVE_PATH:
-            self._send(200, b'{"status": "ok"}')
+            self._send(200, b'{"status": "ok", "checks": {}}')
         else:
             self._send(404, b'{"detail": "not found"}')
 

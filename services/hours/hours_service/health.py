@@ -1,4 +1,5 @@
-"""``/api/hours/health/live`` (the process answers) and ``/ready`` (this replica can serve)."""
+"""``/api/hours/health/live`` (the process answers) and ``/ready`` (this replica can serve), in
+the shape every Timekeeper service answers (CONTRIBUTING.md, "Health")."""
 
 from __future__ import annotations
 
@@ -18,9 +19,15 @@ from hours_service.errors import PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, prob
 
 logger = logging.getLogger(__name__)
 
+_STATUS = '"ok", or "degraded" when something reported (not needed) is unavailable'
+_CHECKS = 'each check by name: "ok" or "unavailable" (the reason is logged)'
+
 _health = inline_serializer(
     "Health",
-    {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField())},
+    {
+        "status": serializers.CharField(help_text=_STATUS),
+        "checks": serializers.DictField(child=serializers.CharField(), help_text=_CHECKS),
+    },
 )
 _not_ready = inline_serializer(
     "NotReady",
@@ -30,8 +37,9 @@ _not_ready = inline_serializer(
         "status": serializers.IntegerField(),
         "detail": serializers.CharField(),
         "instance": serializers.CharField(),
-        "checks": serializers.DictField(child=serializers.CharField()),
+        "checks": serializers.DictField(child=serializers.CharField(), help_text=_CHECKS),
     },
+    help_text="RFC 9457 problem details with the checks.",
 )
 
 
@@ -100,7 +108,7 @@ class ReadyApi(_HealthApi):
             return Response({"status": status, "checks": checks})
         body = problem(
             503,
-            "Not ready: the database does not answer.",
+            "Not ready: database.",  # the needed checks that failed, as every service says it
             slug="not-ready",
             instance=request.path,
             checks=checks,

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_live_needs_no_token(client):
     response = client.get("/api/hours/health/live")
     assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+    assert response.json() == {"status": "ok", "checks": {}}
 
 
 def test_ready_checks_database_and_user_service(client, user_service):
@@ -74,8 +74,11 @@ def test_not_ready_without_the_database(client, monkeypatch):
     response = client.get("/api/hours/health/ready")
     assert response.status_code == 503
     assert response["Content-Type"] == "application/problem+json"
-    assert response["Retry-After"]
-    assert response.json()["checks"] == {"database": "unavailable", "user_service": "ok"}
+    assert response["Retry-After"] == "5"
+    body = response.json()
+    assert body["checks"] == {"database": "unavailable", "user_service": "ok"}
+    assert body["type"] == "urn:timekeeper:problem:not-ready"
+    assert body["detail"] == "Not ready: database."
 
 
 def test_health_ignores_a_bad_token(client, user_service):

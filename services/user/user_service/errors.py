@@ -112,7 +112,9 @@ def problem(
     title: str | None = None,
     errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
+    """The problem response; ``extra`` members (e.g. a readiness problem's ``checks``) go in as given."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_PREFIX + slug if slug else "about:blank",
         "title": title or HTTP_STATUS_CODES.get(status, "Error"),
@@ -123,6 +125,7 @@ def problem(
     body["instance"] = request.path
     if errors:
         body["errors"] = errors
+    body.update(extra)
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE, headers=dict(headers or {}))
 
 
