@@ -19,7 +19,7 @@ from flask import Blueprint, Flask, Response, json, request
 from werkzeug.exceptions import HTTPException, NotFound
 
 PROBLEM_JSON = "application/problem+json"
-#: what the services send with their own 503s: try again after a few seconds
+#: every 503 says when to try again; a cause that knows better sets its own
 RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ def problem(
     body.update(extensions)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
+    if status == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

@@ -16,8 +16,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("health", __name__, url_prefix="/docs/health")
 
-RETRY_AFTER_SECONDS = 5
-
 
 @bp.get("/live")
 def live() -> Response:
@@ -42,8 +40,7 @@ def ready() -> Response:
         return problem(
             503,
             "Not ready: " + ", ".join(checks) + ".",
-            type_="urn:timekeeper:problem:not-ready",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            type_="urn:timekeeper:problem:not-ready",  # with Retry-After, as every 503
             checks=checks,
         )
     status = "ok" if all(f.available for f in fetched) else "degraded"

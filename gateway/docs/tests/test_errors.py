@@ -119,3 +119,17 @@ def test_only_error_statuses_have_a_page(client: FlaskClient, status: int) -> No
     response = client.get(f"/docs/errors/{status}")
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
+
+
+def test_every_503_says_when_to_retry(app: Flask) -> None:
+    """Whatever raised it (CONTRIBUTING.md, "Retry-After"): here werkzeug's own 503."""
+    from werkzeug.exceptions import ServiceUnavailable
+
+    @app.get("/docs/busy")
+    def busy() -> None:
+        raise ServiceUnavailable()
+
+    response = app.test_client().get("/docs/busy")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["Retry-After"] == "5"

@@ -208,12 +208,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context.get("request")
     body, headers = _convert(exc, request.path if request is not None else None)
     set_rollback()
-    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+    return Response(
+        body, status=body["status"], headers=_retry_after(body, headers), content_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def _retry_after(body: dict[str, Any], headers: dict[str, str]) -> dict[str, str]:
+    """Every 503 says when to try again; a cause that knows better has set its own."""
+    if body["status"] == 503 and "Retry-After" not in headers:
+        return {**headers, "Retry-After": str(RETRY_AFTER_SECONDS)}
+    return headers
 
 
 def problem_response(request: HttpRequest, status: int, detail: str) -> JsonResponse:
+    body = problem(status, detail, instance=request.path)
     return JsonResponse(
-        problem(status, detail, instance=request.path), status=status, content_type=PROBLEM_CONTENT_TYPE
+        body, status=status, headers=_retry_after(body, {}), content_type=PROBLEM_CONTENT_TYPE
     )
 
 

@@ -19,6 +19,13 @@ BEARER_CHALLENGE = {
 }
 
 
+RETRY_AFTER = {
+    "description": "seconds to wait before trying again",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+
+
 class IntrospectionAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "hours_service.auth.IntrospectionAuthentication"
     name = "bearerAuth"
@@ -73,10 +80,13 @@ class FilterSetParameters(DjangoFilterExtension):
 
 
 def standard_headers(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``: the challenge of every 401."""
+    """``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``: the challenge of every 401 and the
+    ``Retry-After`` of every 503."""
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
-            unauthorized = operation.get("responses", {}).get("401")
-            if unauthorized is not None:
-                unauthorized.setdefault("headers", {})["WWW-Authenticate"] = dict(BEARER_CHALLENGE)
+            responses = operation.get("responses", {})
+            if "401" in responses:
+                responses["401"].setdefault("headers", {})["WWW-Authenticate"] = dict(BEARER_CHALLENGE)
+            if "503" in responses:
+                responses["503"].setdefault("headers", {})["Retry-After"] = dict(RETRY_AFTER)
     return result

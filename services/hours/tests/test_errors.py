@@ -60,3 +60,22 @@ def test_a_database_that_cannot_answer_is_503_with_retry_after():
     assert response.status_code == 503
     assert response.data["type"] == "urn:timekeeper:problem:database-unavailable"
     assert response["Retry-After"]
+
+
+class Busy(exceptions.APIException):
+    status_code = 503
+    default_detail = "Busy."
+
+
+def test_every_503_says_when_to_retry():
+    """Whatever raised it (CONTRIBUTING.md, "Retry-After"), not only the service's own."""
+    response = handled(Busy())
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_a_503_outside_drf_says_when_to_retry_too(rf):
+    from hours_service.errors import problem_response
+
+    response = problem_response(rf.get("/api/hours/v1/projects"), 503, "Busy.")
+    assert response["Retry-After"] == "5"

@@ -249,6 +249,21 @@ def test_unexpected_error_is_500_problem_and_logged(settings, caplog):
     assert any(r.name == "user_service.errors" and r.exc_info for r in caplog.records)
 
 
+def test_every_503_says_when_to_retry(settings):
+    """Whatever raised it (CONTRIBUTING.md, "Retry-After"): here werkzeug's own 503."""
+    from werkzeug.exceptions import ServiceUnavailable
+
+    app = make_app(settings)
+
+    @app.get("/api/users/v1/busy")
+    def busy() -> None:
+        raise ServiceUnavailable()
+
+    response = app.test_client().get("/api/users/v1/busy")
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "5"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "kwargs"),
     [

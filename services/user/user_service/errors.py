@@ -20,6 +20,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_MIMETYPE = "application/problem+json"
+#: every 503 says when to try again; a cause that knows better sets its own
+RETRY_AFTER_SECONDS = 5
 PROBLEM_TYPE_PREFIX = "urn:timekeeper:problem:"
 #: the protection space of every Timekeeper service's credentials (one token serves both)
 REALM = "timekeeper"
@@ -126,7 +128,12 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra)
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE, headers=dict(headers or {}))
+    response = Response(
+        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE, headers=dict(headers or {})
+    )
+    if status == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def oauth2_error_response(error: OAuth2Error) -> Response:
@@ -219,7 +226,6 @@ def handle_database_unavailable(error: OperationalError | PoolTimeout) -> Respon
         503,
         "The database is not reachable; try again shortly.",
         slug="database-unavailable",
-        headers={"Retry-After": "5"},
     )
 
 

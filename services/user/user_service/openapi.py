@@ -39,6 +39,13 @@ BEARER_CHALLENGE = {
     "required": True,
     "schema": {"type": "string"},
 }
+RETRY_AFTER = {
+    "description": "seconds to wait before trying again",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+#: the operations that never touch the database, so never answer 503
+WITHOUT_DATABASE = {"health_live"}
 BASIC_CHALLENGE = {
     "description": 'RFC 6749 section 5.2 (client authentication): `Basic realm="timekeeper"`',
     "required": True,
@@ -51,15 +58,28 @@ def process(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def standard_headers(spec: dict[str, Any]) -> dict[str, Any]:
-    """The challenge of every 401: Bearer where the answer is a problem, HTTP Basic on the
-    OAuth2 endpoints (whose errors are RFC 6749 bodies)."""
+    """The challenge of every 401 (Bearer where the answer is a problem, HTTP Basic on the
+    OAuth2 endpoints, whose errors are RFC 6749 bodies), and the 503 every operation that
+    needs the database may answer, with its ``Retry-After``."""
     for path_item in spec.get("paths", {}).values():
         for operation in path_item.values():
-            unauthorized = operation.get("responses", {}).get("401")
+            responses = operation.get("responses", {})
+            unauthorized = responses.get("401")
             if unauthorized is not None:
                 problem = "application/problem+json" in unauthorized.get("content", {})
                 challenge = BEARER_CHALLENGE if problem else BASIC_CHALLENGE
                 unauthorized.setdefault("headers", {})["WWW-Authenticate"] = dict(challenge)
+            if operation.get("operationId") not in WITHOUT_DATABASE:
+                unavailable = responses.setdefault(
+                    "503",
+                    {
+                        "description": "Service Unavailable",
+                        "content": {
+                            "application/problem+json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}
+                        },
+                    },
+                )
+                unavailable.setdefault("headers", {})["Retry-After"] = dict(RETRY_AFTER)
     return spec
 
 
