@@ -60,6 +60,15 @@ class NotFound(ApplicationError):
     status = 404
 
 
+class Forbidden(ApplicationError):
+    """The token is good and lacks a role the call needs (RFC 6750 ``insufficient_scope``)."""
+
+    status = 403
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": bearer_challenge("insufficient_scope")})
+
+
 class Conflict(ApplicationError):
     status = 409
     slug = "conflict"

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from hours_service.errors import ValidationFailed
 from hours_service.timesheets.models import Entry, counted_end
 from hours_service.timesheets.selectors import entries_overlapping
 
@@ -106,6 +107,15 @@ def _day_segments(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[da
     return segments
 
 
+def check_range(start_date: date, end_date: date) -> None:
+    """A report runs forwards and spans at most :data:`MAX_REPORT_DAYS` days, else it is a
+    validation problem naming ``end_date`` (a longer one is the CSV export's job)."""
+    if end_date < start_date:
+        raise ValidationFailed({"end_date": ["must not be before start_date."]})
+    if (end_date - start_date).days >= MAX_REPORT_DAYS:
+        raise ValidationFailed({"end_date": [f"a report covers at most {MAX_REPORT_DAYS} days."]})
+
+
 def entry_report(
     *,
     entries: QuerySet[Entry],
@@ -114,8 +124,9 @@ def entry_report(
     end_date: date,
     tz: ZoneInfo,
 ) -> Report:
-    """Totals of ``entries`` (one user's, perhaps filtered) over the local days ``start_date`` to
-    ``end_date`` (both included)."""
+    """Totals of ``entries`` (one user's from :func:`~selectors.entry_list`, perhaps filtered)
+    over the local days ``start_date`` to ``end_date`` (both included)."""
+    check_range(start_date, end_date)
     range_start = local_midnight(start_date, tz)
     range_end = local_midnight(end_date + timedelta(days=1), tz)
     now = timezone.now()

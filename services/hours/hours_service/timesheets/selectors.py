@@ -1,4 +1,6 @@
-"""Reads. Every read is scoped to one user id (the caller's, or for admins the one asked for)."""
+"""Reads. Every read is scoped to one user id: the caller's, or, for an admin only, the one
+asked for. The readers take plain ids (``caller_id``, ``caller_is_admin``, the ``user_id`` or
+``owner_id`` asked for), never the authentication's principal, so the rule holds whoever calls."""
 
 from __future__ import annotations
 
@@ -6,26 +8,45 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from hours_service.errors import NotFound
+from hours_service.errors import Forbidden, NotFound
 from hours_service.timesheets.filters import EntryListFilter
 from hours_service.timesheets.models import Entry, Project
 
 
-def project_list(*, owner_id: str) -> QuerySet[Project]:
-    """The user's projects (the API narrows them with its FilterSet)."""
+def readable_user_id(*, caller_id: str, caller_is_admin: bool = False, user_id: str | None = None) -> str:
+    """Whose data a read is about: the caller's own (``user_id`` unset or the caller's), or
+    another user's, which only an admin may read (403 otherwise)."""
+    if not user_id or user_id == caller_id:
+        return caller_id
+    if not caller_is_admin:
+        raise Forbidden("Only an admin may read another user's data.")
+    return user_id
+
+
+def project_list(
+    *, caller_id: str, caller_is_admin: bool = False, owner_id: str | None = None
+) -> QuerySet[Project]:
+    """The projects of the user read (the API narrows them with its FilterSet)."""
+    owner_id = readable_user_id(caller_id=caller_id, caller_is_admin=caller_is_admin, user_id=owner_id)
     return Project.objects.filter(owner_id=owner_id)
 
 
-def project_get(*, owner_id: str, project_id: int) -> Project:
-    """The user's project; another user's is as unknown as a missing one (no leak)."""
+def project_get(
+    *, caller_id: str, project_id: int, caller_is_admin: bool = False, owner_id: str | None = None
+) -> Project:
+    """A project of the user read; another user's is as unknown as a missing one (no leak)."""
+    owner_id = readable_user_id(caller_id=caller_id, caller_is_admin=caller_is_admin, user_id=owner_id)
     project = Project.objects.filter(owner_id=owner_id, pk=project_id).first()
     if project is None:
         raise NotFound(f"No project {project_id}.")
     return project
 
 
-def entry_list(*, user_id: str) -> QuerySet[Entry]:
-    """The user's entries (the API narrows them with its FilterSet)."""
+def entry_list(
+    *, caller_id: str, caller_is_admin: bool = False, user_id: str | None = None
+) -> QuerySet[Entry]:
+    """The entries of the user read (the API narrows them with its FilterSet)."""
+    user_id = readable_user_id(caller_id=caller_id, caller_is_admin=caller_is_admin, user_id=user_id)
     return Entry.objects.filter(user_id=user_id).select_related("project")
 
 
@@ -34,7 +55,10 @@ def entries_overlapping(entries: QuerySet[Entry], *, start: datetime, end: datet
     return EntryListFilter.filter_to(EntryListFilter.filter_from(entries, "from", start), "to", end)
 
 
-def entry_get(*, user_id: str, entry_id: int) -> Entry:
+def entry_get(
+    *, caller_id: str, entry_id: int, caller_is_admin: bool = False, user_id: str | None = None
+) -> Entry:
+    user_id = readable_user_id(caller_id=caller_id, caller_is_admin=caller_is_admin, user_id=user_id)
     entry = Entry.objects.filter(user_id=user_id, pk=entry_id).select_related("project").first()
     if entry is None:
         raise NotFound(f"No entry {entry_id}.")

@@ -13,7 +13,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from hours_service.auth import Principal
 from hours_service.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from hours_service.timesheets.models import CLOCK_SKEW, MAX_ENTRY_DURATION, Entry, Project
 from hours_service.timesheets.selectors import entry_running, project_get
@@ -184,8 +183,8 @@ def _overdue(entry: Entry, now: datetime) -> bool:
     return entry.ended_at is None and now - entry.started_at > MAX_ENTRY_DURATION
 
 
-def _usable_project(*, user: Principal, project_id: int) -> Project:
-    project = project_get(owner_id=user.id, project_id=project_id)
+def _usable_project(*, user_id: str, project_id: int) -> Project:
+    project = project_get(caller_id=user_id, project_id=project_id)
     if project.archived:
         raise ProjectArchived(project)
     return project
@@ -210,9 +209,9 @@ def _project_rules(*, owner_id: str, name: str) -> Iterator[None]:
 
 
 @transaction.atomic
-def project_create(*, user: Principal, name: str, billable: bool = True, archived: bool = False) -> Project:
-    project = Project(owner_id=user.id, name=name, billable=billable, archived=archived)
-    with _project_rules(owner_id=user.id, name=name):
+def project_create(*, owner_id: str, name: str, billable: bool = True, archived: bool = False) -> Project:
+    project = Project(owner_id=owner_id, name=name, billable=billable, archived=archived)
+    with _project_rules(owner_id=owner_id, name=name):
         project.save()
     return project
 
@@ -245,7 +244,7 @@ def project_delete(*, project: Project) -> None:
 @transaction.atomic
 def entry_create(
     *,
-    user: Principal,
+    user_id: str,
     started_at: datetime,
     ended_at: datetime | None = None,
     project_id: int | None = None,
@@ -254,9 +253,9 @@ def entry_create(
     tags: Sequence[str] = (),
 ) -> Entry:
     _check_times(started_at=started_at, ended_at=ended_at)
-    project = _usable_project(user=user, project_id=project_id) if project_id is not None else None
+    project = _usable_project(user_id=user_id, project_id=project_id) if project_id is not None else None
     entry = Entry(
-        user_id=user.id,
+        user_id=user_id,
         project=project,
         description=description,
         started_at=started_at,
@@ -269,7 +268,7 @@ def entry_create(
 
 
 @transaction.atomic
-def entry_update(*, entry: Entry, user: Principal, data: dict[str, Any]) -> Entry:
+def entry_update(*, entry: Entry, data: dict[str, Any]) -> Entry:
     """Change the given fields (``project`` is a project id or ``None``)."""
     started_at = data.get("started_at", entry.started_at)
     ended_at = data.get("ended_at", entry.ended_at)
@@ -285,7 +284,9 @@ def entry_update(*, entry: Entry, user: Principal, data: dict[str, Any]) -> Entr
     for field in fields:
         setattr(entry, field, data[field])
     if "project" in data and data["project"] != entry.project_id:
-        entry.project = _usable_project(user=user, project_id=data["project"]) if data["project"] else None
+        entry.project = (
+            _usable_project(user_id=entry.user_id, project_id=data["project"]) if data["project"] else None
+        )
         fields.append("project")
     if fields:
         _entry_save(entry, update_fields=[*fields, "updated_at"])
@@ -303,7 +304,7 @@ def entry_delete(*, entry: Entry) -> None:
 @transaction.atomic
 def timer_start(
     *,
-    user: Principal,
+    user_id: str,
     project_id: int | None = None,
     description: str = "",
     billable: bool | None = None,
@@ -313,15 +314,15 @@ def timer_start(
     """Start a running entry now; 409 while one runs, unless ``stop_running`` stops it first
     (never one overdue: it cannot end now)."""
     now = timezone.now()
-    running = entry_running(user_id=user.id, for_update=True)
+    running = entry_running(user_id=user_id, for_update=True)
     if running is not None:
         if _overdue(running, now):
             raise TimerOverdue(running)
         if not stop_running:
             raise TimerRunning(running)
-        entry_update(entry=running, user=user, data={"ended_at": now})
+        entry_update(entry=running, data={"ended_at": now})
     return entry_create(
-        user=user,
+        user_id=user_id,
         started_at=now,
         project_id=project_id,
         description=description,
@@ -331,14 +332,14 @@ def timer_start(
 
 
 @transaction.atomic
-def timer_stop(*, user: Principal, ended_at: datetime | None = None) -> Entry:
+def timer_stop(*, user_id: str, ended_at: datetime | None = None) -> Entry:
     """End the running entry at ``ended_at``, by default now: a timer that has run for more than
     24 hours cannot end now (409 :class:`TimerOverdue`) and needs the end it really had."""
-    running = entry_running(user_id=user.id, for_update=True)
+    running = entry_running(user_id=user_id, for_update=True)
     if running is None:
         raise NoRunningTimer("No timer is running.")
     if ended_at is None:
         ended_at = timezone.now()
         if _overdue(running, ended_at):
             raise TimerOverdue(running)
-    return entry_update(entry=running, user=user, data={"ended_at": ended_at})
+    return entry_update(entry=running, data={"ended_at": ended_at})

@@ -24,7 +24,7 @@ def totals(report) -> dict[str, int]:
 
 
 def by_day(user_id: str, start: date, end: date, tz: ZoneInfo = BERLIN, **filters):
-    entries = EntryFilter(filters, queryset=entry_list(user_id=user_id)).qs
+    entries = EntryFilter(filters, queryset=entry_list(caller_id=user_id)).qs
     return entry_report(entries=entries, group_by="day", start_date=start, end_date=end, tz=tz)
 
 
@@ -80,7 +80,7 @@ def test_weeks_are_iso_weeks_in_local_time():
     # Sunday 2024-05-12 23:00 to Monday 01:00 in Berlin: one hour in each ISO week.
     EntryFactory(user_id="u", started_at=utc(2024, 5, 12, 21), ended_at=utc(2024, 5, 12, 23))
     report = entry_report(
-        entries=entry_list(user_id="u"),
+        entries=entry_list(caller_id="u"),
         group_by="week",
         start_date=date(2024, 5, 6),
         end_date=date(2024, 5, 19),
@@ -94,7 +94,7 @@ def test_months_in_local_time():
     # 2024-03-31 22:30Z is already April in Berlin.
     EntryFactory(user_id="u", started_at=utc(2024, 3, 31, 21), ended_at=utc(2024, 3, 31, 23))
     report = entry_report(
-        entries=entry_list(user_id="u"),
+        entries=entry_list(caller_id="u"),
         group_by="month",
         start_date=date(2024, 3, 1),
         end_date=date(2024, 4, 30),
@@ -116,7 +116,7 @@ def test_by_project_with_billable_totals():
     EntryFactory(user_id="u", started_at=utc(2024, 5, 6, 12), ended_at=utc(2024, 5, 6, 13))
     EntryFactory(user_id="someone-else", started_at=utc(2024, 5, 6, 12), ended_at=utc(2024, 5, 6, 20))
     report = entry_report(
-        entries=entry_list(user_id="u"),
+        entries=entry_list(caller_id="u"),
         group_by="project",
         start_date=date(2024, 5, 6),
         end_date=date(2024, 5, 6),

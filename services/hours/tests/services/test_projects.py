@@ -10,11 +10,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_project_names_conflict_case_insensitively(user):
-    first = project_create(user=user, name="Website")
+    first = project_create(owner_id=user.id, name="Website")
     with pytest.raises(Conflict) as info:
-        project_create(user=user, name="website")
+        project_create(owner_id=user.id, name="website")
     assert info.value.extra["conflicting_project"]["id"] == first.pk
-    second = project_create(user=user, name="Shop")
+    second = project_create(owner_id=user.id, name="Shop")
     with pytest.raises(Conflict):
         project_update(project=second, data={"name": "WEBSITE"})
 

@@ -49,7 +49,7 @@ def test_overlapping_creates_again_and_again():
 
         def create(minutes: int, user=user) -> object:
             start = BASE + timedelta(minutes=minutes)
-            return entry_create(user=user, started_at=start, ended_at=start + timedelta(hours=2))
+            return entry_create(user_id=user.id, started_at=start, ended_at=start + timedelta(hours=2))
 
         assert pair(lambda: create(0), lambda: create(30)) == {"won": 1, OverlappingEntry.__name__: 1}
 
@@ -57,7 +57,9 @@ def test_overlapping_creates_again_and_again():
 def test_timer_starts_again_and_again():
     for n in range(ROUNDS):
         user = PrincipalFactory(id=f"timer-{n}")
-        assert pair(lambda user=user: timer_start(user=user), lambda user=user: timer_start(user=user)) == {
+        assert pair(
+            lambda user=user: timer_start(user_id=user.id), lambda user=user: timer_start(user_id=user.id)
+        ) == {
             "won": 1,
             TimerRunning.__name__: 1,
         }
