@@ -142,3 +142,40 @@ def test_every_503_says_when_to_retry(specs) -> None:
                 method,
                 path,
             )
+
+
+def _single_resources(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        key: operation
+        for key, operation in _operations(spec).items()
+        if key[1].endswith(("}", "/me")) and key[0] in {"GET", "PATCH", "DELETE"}
+    }
+
+
+def _header_parameters(operation: dict[str, Any]) -> set[str]:
+    return {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+
+
+def test_every_single_resource_is_conditional(specs) -> None:
+    """ETag on its reads and changes, If-None-Match -> 304, If-Match -> 412."""
+    seen = set()
+    for service, spec in specs.items():
+        for (method, path), operation in _single_resources(spec).items():
+            seen.add((service, method))
+            responses, where = operation["responses"], (service, method, path)
+            if method == "GET":
+                assert "If-None-Match" in _header_parameters(operation), where
+                assert "ETag" in responses["304"]["headers"], where
+                assert "content" not in responses["304"], where
+            else:
+                assert "If-Match" in _header_parameters(operation), where
+                assert "application/problem+json" in responses["412"]["content"], where
+            if method != "DELETE":
+                assert responses["200"]["headers"]["ETag"]["required"] is True, where
+    assert seen == {
+        ("users", "GET"),
+        ("users", "PATCH"),
+        ("hours", "GET"),
+        ("hours", "PATCH"),
+        ("hours", "DELETE"),
+    }

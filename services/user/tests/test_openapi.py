@@ -74,6 +74,7 @@ def test_every_operation_has_a_stable_operation_id(spec):
         ("POST", "/api/users/v1/token/revoke"): "token_revoke",
         ("POST", "/api/users/v1/users"): "users_register",
         ("GET", "/api/users/v1/users"): "users_list",
+        ("GET", "/api/users/v1/users/{user_id}"): "users_retrieve",
         ("PATCH", "/api/users/v1/users/{user_id}"): "users_partial_update",
         ("GET", "/api/users/v1/users/me"): "users_me_retrieve",
         ("PATCH", "/api/users/v1/users/me"): "users_me_partial_update",

@@ -109,6 +109,6 @@ def problem_media_types(spec: dict[str, Any]) -> dict[str, Any]:
                 media = content.get("application/json")
                 if media and media.get("schema", {}).get("$ref") in _PROBLEM_REFS:
                     content["application/problem+json"] = content.pop("application/json")
-                elif media is not None and media.get("schema") == {} and len(content) == 1:
-                    del response["content"]
+                elif not content or (media is not None and media.get("schema") == {} and len(content) == 1):
+                    response.pop("content", None)  # no body (a 304 has headers only)
     return spec

@@ -2,7 +2,8 @@
 
 Races are decided by the database: registrations by the unique indexes on
 ``lower(username)`` and ``lower(email)``, refresh-token rotation by one conditional
-``UPDATE ... WHERE used_at IS NULL``.
+``UPDATE ... WHERE used_at IS NULL``, a change's If-Match by the user row's lock
+(``SELECT ... FOR UPDATE``) under which it is compared.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -118,6 +120,14 @@ def user_create(
 _UNSET: object = object()
 
 
+def _lock(session: Session, user: User, precondition: Callable[[User], None] | None) -> None:
+    """Reread ``user`` under its row lock and run ``precondition`` (an If-Match check) on what
+    is stored now: of two changes based on one version, the second sees the first's."""
+    session.refresh(user, with_for_update=True)
+    if precondition is not None:
+        precondition(user)
+
+
 def user_update(
     *,
     session: Session,
@@ -127,8 +137,10 @@ def user_update(
     email: str | object = _UNSET,
     password: str | object = _UNSET,
     current_password: str | None = None,
+    precondition: Callable[[User], None] | None = None,
 ) -> User:
     """The user's own changes. A new password needs the current one and ends every other session."""
+    _lock(session, user, precondition)
     if display_name is not _UNSET:
         user.display_name = display_name  # type: ignore[assignment]
     if email is not _UNSET:
@@ -155,8 +167,10 @@ def user_admin_update(
     user: User,
     is_active: bool | None = None,
     roles: list[str] | None = None,
+    precondition: Callable[[User], None] | None = None,
 ) -> User:
     """An admin deactivates, reactivates or changes the roles of a user (never their own)."""
+    _lock(session, user, precondition)
     if user.id == actor.id and (is_active is False or (roles is not None and "admin" not in roles)):
         raise Conflict("Admins cannot deactivate or demote themselves.")
     if roles is not None:

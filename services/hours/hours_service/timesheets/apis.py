@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hours_service import conditional
 from hours_service.pagination import (
     PAGINATION_PARAMETERS,
     paginated_items,
@@ -26,6 +27,7 @@ from hours_service.pagination import (
 from hours_service.timesheets import reports, selectors, services
 from hours_service.timesheets.export import csv_lines
 from hours_service.timesheets.filters import EntryFilter, EntryListFilter, ProjectFilter
+from hours_service.timesheets.models import Entry, Project
 from hours_service.timesheets.serializers import (
     ENTRY_COLUMNS,
     UTC,
@@ -131,19 +133,33 @@ class ProjectCreateApi(Api):
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
 
+def project_etag(project: Project) -> str:
+    return conditional.etag(ProjectOutput(project).data)
+
+
+def entry_etag(entry: Entry) -> str:
+    # duration_seconds is computed at answer time (a running entry's grows): not versioned
+    return conditional.etag(EntryOutput(entry).data, exclude=("duration_seconds",))
+
+
+def _read(body: dict[str, Any], etag: str, request: Request) -> Response:
+    """The representation with its ETag, or the 304 when If-None-Match still matches it."""
+    return conditional.not_modified(request, etag) or Response(body, headers={"ETag": etag})
+
+
 class ProjectDetailApi(Api):
     @extend_schema(
         operation_id="projects_retrieve",
         tags=["projects"],
-        parameters=[SubjectParameters],
-        responses={200: ProjectOutput, **problems(400, 403, 404)},
+        parameters=[SubjectParameters, *conditional.READ_PARAMETERS],
+        responses={200: ProjectOutput, **conditional.NOT_MODIFIED, **problems(400, 403, 404)},
     )
     def get(self, request: Request, project_id: int) -> Response:
         params = self.validated(SubjectParameters, request.query_params)
         project = selectors.project_get(
             **self.caller(request), owner_id=params.get("user"), project_id=project_id
         )
-        return Response(ProjectOutput(project).data)
+        return _read(ProjectOutput(project).data, project_etag(project), request)
 
 
 class ProjectUpdateApi(Api):
@@ -156,23 +172,33 @@ class ProjectUpdateApi(Api):
     @extend_schema(
         operation_id="projects_partial_update",
         tags=["projects"],
+        parameters=conditional.CHANGE_RESPONSE_PARAMETERS,
         request=InputSerializer,
-        responses={200: ProjectOutput, **problems(400, 404, 409)},
+        responses={200: ProjectOutput, **problems(400, 404, 409, 412)},
     )
     def patch(self, request: Request, project_id: int) -> Response:
         data = self.validated(self.InputSerializer, request.data)
-        project = selectors.project_get(caller_id=request.user.id, project_id=project_id)
-        project = services.project_update(project=project, data=data)
-        return Response(ProjectOutput(project).data)
+        project = services.project_update(
+            owner_id=request.user.id,
+            project_id=project_id,
+            data=data,
+            precondition=conditional.if_match(request, project_etag),
+        )
+        return Response(ProjectOutput(project).data, headers={"ETag": project_etag(project)})
 
 
 class ProjectDeleteApi(Api):
     @extend_schema(
-        operation_id="projects_destroy", tags=["projects"], responses={204: None, **problems(404, 409)}
+        operation_id="projects_destroy",
+        tags=["projects"],
+        parameters=conditional.CHANGE_PARAMETERS,
+        responses={204: None, **problems(404, 409, 412)},
     )
     def delete(self, request: Request, project_id: int) -> Response:
         services.project_delete(
-            project=selectors.project_get(caller_id=request.user.id, project_id=project_id)
+            owner_id=request.user.id,
+            project_id=project_id,
+            precondition=conditional.if_match(request, project_etag),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -244,13 +270,13 @@ class EntryDetailApi(Api):
     @extend_schema(
         operation_id="entries_retrieve",
         tags=["entries"],
-        parameters=[SubjectParameters],
-        responses={200: EntryOutput, **problems(400, 403, 404)},
+        parameters=[SubjectParameters, *conditional.READ_PARAMETERS],
+        responses={200: EntryOutput, **conditional.NOT_MODIFIED, **problems(400, 403, 404)},
     )
     def get(self, request: Request, entry_id: int) -> Response:
         params = self.validated(SubjectParameters, request.query_params)
         entry = selectors.entry_get(**self.caller(request), user_id=params.get("user"), entry_id=entry_id)
-        return Response(EntryOutput(entry).data)
+        return _read(EntryOutput(entry).data, entry_etag(entry), request)
 
 
 class EntryUpdateApi(Api):
@@ -260,20 +286,32 @@ class EntryUpdateApi(Api):
         operation_id="entries_partial_update",
         tags=["entries"],
         description=RUNNING_RULE,
+        parameters=conditional.CHANGE_RESPONSE_PARAMETERS,
         request=InputSerializer,
-        responses={200: EntryOutput, **problems(400, 404, 409)},
+        responses={200: EntryOutput, **problems(400, 404, 409, 412)},
     )
     def patch(self, request: Request, entry_id: int) -> Response:
         data = self.validated(self.InputSerializer, request.data, partial=True)
-        entry = selectors.entry_get(caller_id=request.user.id, entry_id=entry_id)
-        entry = services.entry_update(entry=entry, data=data)
-        return Response(EntryOutput(entry).data)
+        entry = services.entry_update(
+            user_id=request.user.id,
+            entry_id=entry_id,
+            data=data,
+            precondition=conditional.if_match(request, entry_etag),
+        )
+        return Response(EntryOutput(entry).data, headers={"ETag": entry_etag(entry)})
 
 
 class EntryDeleteApi(Api):
-    @extend_schema(operation_id="entries_destroy", tags=["entries"], responses={204: None, **problems(404)})
+    @extend_schema(
+        operation_id="entries_destroy",
+        tags=["entries"],
+        parameters=conditional.CHANGE_PARAMETERS,
+        responses={204: None, **problems(404, 412)},
+    )
     def delete(self, request: Request, entry_id: int) -> Response:
-        services.entry_delete(entry=selectors.entry_get(caller_id=request.user.id, entry_id=entry_id))
+        services.entry_delete(
+            user_id=request.user.id, entry_id=entry_id, precondition=conditional.if_match(request, entry_etag)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

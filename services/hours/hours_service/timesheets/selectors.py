@@ -32,11 +32,18 @@ def project_list(
 
 
 def project_get(
-    *, caller_id: str, project_id: int, caller_is_admin: bool = False, owner_id: str | None = None
+    *,
+    caller_id: str,
+    project_id: int,
+    caller_is_admin: bool = False,
+    owner_id: str | None = None,
+    for_update: bool = False,
 ) -> Project:
-    """A project of the user read; another user's is as unknown as a missing one (no leak)."""
+    """A project of the user read; another user's is as unknown as a missing one (no leak).
+    ``for_update``: locked until the transaction ends (a service about to change it)."""
     owner_id = readable_user_id(caller_id=caller_id, caller_is_admin=caller_is_admin, user_id=owner_id)
-    project = Project.objects.filter(owner_id=owner_id, pk=project_id).first()
+    queryset = Project.objects.filter(owner_id=owner_id, pk=project_id)
+    project = (queryset.select_for_update() if for_update else queryset).first()
     if project is None:
         raise NotFound(f"No project {project_id}.")
     return project
@@ -56,10 +63,17 @@ def entries_overlapping(entries: QuerySet[Entry], *, start: datetime, end: datet
 
 
 def entry_get(
-    *, caller_id: str, entry_id: int, caller_is_admin: bool = False, user_id: str | None = None
+    *,
+    caller_id: str,
+    entry_id: int,
+    caller_is_admin: bool = False,
+    user_id: str | None = None,
+    for_update: bool = False,
 ) -> Entry:
+    """``for_update``: the entry (not its project) locked until the transaction ends."""
     user_id = readable_user_id(caller_id=caller_id, caller_is_admin=caller_is_admin, user_id=user_id)
-    entry = Entry.objects.filter(user_id=user_id, pk=entry_id).select_related("project").first()
+    queryset = Entry.objects.filter(user_id=user_id, pk=entry_id).select_related("project")
+    entry = (queryset.select_for_update(of=("self",)) if for_update else queryset).first()
     if entry is None:
         raise NotFound(f"No entry {entry_id}.")
     return entry

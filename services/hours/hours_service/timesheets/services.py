@@ -1,10 +1,12 @@
-"""Writes. Each rule is checked here first (for a precise message) and held by Postgres
-(for the races); a constraint that fires anyway becomes the same problem, naming the
-entry it conflicts with."""
+"""Writes, to the caller's own rows (plain ids in). Each rule is checked here first (for a
+precise message) and held by Postgres (for the races); a constraint that fires anyway
+becomes the same problem, naming the entry it conflicts with. A change of one row locks it
+(``SELECT ... FOR UPDATE``) and runs its precondition (an If-Match check) on what is stored
+now, so of two changes based on one version only the first is made."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -15,7 +17,18 @@ from django.utils import timezone
 
 from hours_service.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from hours_service.timesheets.models import CLOCK_SKEW, MAX_ENTRY_DURATION, Entry, Project
-from hours_service.timesheets.selectors import entry_running, project_get
+from hours_service.timesheets.selectors import entry_get, entry_running, project_get
+
+#: what a change of one row may be made on: run on the row, locked, before the change; it
+#: raises to refuse (the views' If-Match check, :mod:`hours_service.conditional`)
+Precondition = Callable[[Any], None]
+
+
+def _checked(row: Any, precondition: Precondition | None) -> Any:
+    if precondition is not None:
+        precondition(row)
+    return row
+
 
 MSG_FUTURE = (
     f"An entry may not start in the future (more than {int(CLOCK_SKEW.total_seconds() // 60)} minutes ahead)."
@@ -217,7 +230,10 @@ def project_create(*, owner_id: str, name: str, billable: bool = True, archived:
 
 
 @transaction.atomic
-def project_update(*, project: Project, data: dict[str, Any]) -> Project:
+def project_update(
+    *, owner_id: str, project_id: int, data: dict[str, Any], precondition: Precondition | None = None
+) -> Project:
+    project = _checked(project_get(caller_id=owner_id, project_id=project_id, for_update=True), precondition)
     fields = [field for field in ("name", "billable", "archived") if field in data]
     for field in fields:
         setattr(project, field, data[field])
@@ -228,7 +244,8 @@ def project_update(*, project: Project, data: dict[str, Any]) -> Project:
 
 
 @transaction.atomic
-def project_delete(*, project: Project) -> None:
+def project_delete(*, owner_id: str, project_id: int, precondition: Precondition | None = None) -> None:
+    project = _checked(project_get(caller_id=owner_id, project_id=project_id, for_update=True), precondition)
     try:
         project.delete()
     except ProtectedError as exc:
@@ -268,8 +285,16 @@ def entry_create(
 
 
 @transaction.atomic
-def entry_update(*, entry: Entry, data: dict[str, Any]) -> Entry:
-    """Change the given fields (``project`` is a project id or ``None``)."""
+def entry_update(
+    *, user_id: str, entry_id: int, data: dict[str, Any], precondition: Precondition | None = None
+) -> Entry:
+    """Change the given fields (``project`` is a project id or ``None``) of the user's entry."""
+    entry = _checked(entry_get(caller_id=user_id, entry_id=entry_id, for_update=True), precondition)
+    return _entry_change(entry=entry, data=data)
+
+
+def _entry_change(*, entry: Entry, data: dict[str, Any]) -> Entry:
+    """:func:`entry_update` of an entry already locked."""
     started_at = data.get("started_at", entry.started_at)
     ended_at = data.get("ended_at", entry.ended_at)
     _check_times(
@@ -294,8 +319,8 @@ def entry_update(*, entry: Entry, data: dict[str, Any]) -> Entry:
 
 
 @transaction.atomic
-def entry_delete(*, entry: Entry) -> None:
-    entry.delete()
+def entry_delete(*, user_id: str, entry_id: int, precondition: Precondition | None = None) -> None:
+    _checked(entry_get(caller_id=user_id, entry_id=entry_id, for_update=True), precondition).delete()
 
 
 # -- the timer -----------------------------------------------------------------------------
@@ -320,7 +345,7 @@ def timer_start(
             raise TimerOverdue(running)
         if not stop_running:
             raise TimerRunning(running)
-        entry_update(entry=running, data={"ended_at": now})
+        _entry_change(entry=running, data={"ended_at": now})
     return entry_create(
         user_id=user_id,
         started_at=now,
@@ -342,4 +367,4 @@ def timer_stop(*, user_id: str, ended_at: datetime | None = None) -> Entry:
         ended_at = timezone.now()
         if _overdue(running, ended_at):
             raise TimerOverdue(running)
-    return entry_update(entry=running, data={"ended_at": ended_at})
+    return _entry_change(entry=running, data={"ended_at": ended_at})

@@ -81,23 +81,48 @@ def test_archived_project_takes_no_new_entries(user):
 def test_update_moves_an_entry_and_keeps_the_rules(user):
     entry = entry_create(user_id=user.id, started_at=BASE, ended_at=BASE + HOUR)
     other = entry_create(user_id=user.id, started_at=BASE + 2 * HOUR, ended_at=BASE + 3 * HOUR)
-    entry = entry_update(entry=entry, data={"ended_at": BASE + 2 * HOUR, "tags": ["x"]})
+    entry = entry_update(
+        user_id=user.id, entry_id=entry.pk, data={"ended_at": BASE + 2 * HOUR, "tags": ["x"]}
+    )
     entry.refresh_from_db()
     assert entry.ended_at == BASE + 2 * HOUR
     assert entry.tags == ["x"]
     with pytest.raises(OverlappingEntry) as info:
-        entry_update(entry=entry, data={"ended_at": BASE + 150 * timedelta(minutes=1)})
+        entry_update(user_id=user.id, entry_id=entry.pk, data={"ended_at": BASE + 150 * timedelta(minutes=1)})
     assert info.value.extra["conflicting_entry"]["id"] == other.pk
     with pytest.raises(ValidationFailed):
-        entry_update(entry=entry, data={"started_at": BASE + 3 * HOUR})
+        entry_update(user_id=user.id, entry_id=entry.pk, data={"started_at": BASE + 3 * HOUR})
 
 
 def test_update_can_clear_and_set_the_project(user, other_user):
     mine = ProjectFactory(owner_id=user.id)
     entry = entry_create(user_id=user.id, started_at=BASE, ended_at=BASE + HOUR, project_id=mine.pk)
-    assert entry_update(entry=entry, data={"project": None}).project is None
+    assert entry_update(user_id=user.id, entry_id=entry.pk, data={"project": None}).project is None
     with pytest.raises(NotFound):
-        entry_update(entry=entry, data={"project": ProjectFactory(owner_id=other_user.id).pk})
+        entry_update(
+            user_id=user.id, entry_id=entry.pk, data={"project": ProjectFactory(owner_id=other_user.id).pk}
+        )
+
+
+def test_a_change_runs_its_precondition_on_the_locked_row_and_stops_when_it_refuses(user):
+    """The view's If-Match check, given as a callable: the service runs it before changing."""
+    from hours_service.conditional import PreconditionFailed
+    from hours_service.timesheets.services import entry_delete
+
+    entry = entry_create(user_id=user.id, started_at=BASE, ended_at=BASE + HOUR)
+    seen = []
+
+    def refuse(row):
+        seen.append(row.pk)
+        raise PreconditionFailed("changed")
+
+    with pytest.raises(PreconditionFailed):
+        entry_update(user_id=user.id, entry_id=entry.pk, data={"description": "x"}, precondition=refuse)
+    with pytest.raises(PreconditionFailed):
+        entry_delete(user_id=user.id, entry_id=entry.pk, precondition=refuse)
+    assert seen == [entry.pk, entry.pk]
+    entry.refresh_from_db()
+    assert entry.description == ""
 
 
 def test_a_running_entry_started_more_than_24_hours_ago_needs_an_end(user):
@@ -110,5 +135,5 @@ def test_a_running_entry_started_more_than_24_hours_ago_needs_an_end(user):
 def test_an_old_entry_cannot_be_reopened(user):
     entry = entry_create(user_id=user.id, started_at=BASE, ended_at=BASE + HOUR)
     with pytest.raises(ValidationFailed) as info:
-        entry_update(entry=entry, data={"ended_at": None})
+        entry_update(user_id=user.id, entry_id=entry.pk, data={"ended_at": None})
     assert list(info.value.extra["errors"]) == ["ended_at"]

@@ -16,12 +16,12 @@ def test_project_names_conflict_case_insensitively(user):
     assert info.value.extra["conflicting_project"]["id"] == first.pk
     second = project_create(owner_id=user.id, name="Shop")
     with pytest.raises(Conflict):
-        project_update(project=second, data={"name": "WEBSITE"})
+        project_update(owner_id=user.id, project_id=second.pk, data={"name": "WEBSITE"})
 
 
 def test_a_project_with_entries_is_archived_not_deleted(user):
     project = ProjectFactory(owner_id=user.id)
     EntryFactory(user_id=user.id, project=project)
     with pytest.raises(Conflict):
-        project_delete(project=project)
-    project_delete(project=ProjectFactory(owner_id=user.id))
+        project_delete(owner_id=user.id, project_id=project.pk)
+    project_delete(owner_id=user.id, project_id=ProjectFactory(owner_id=user.id).pk)

@@ -11,7 +11,7 @@ from apiflask.validators import Length, OneOf, Regexp
 from flask import request
 from marshmallow import ValidationError, validates_schema
 
-from user_service import selectors, services
+from user_service import conditional, selectors, services
 from user_service.auth import bearer, current_access, role_required
 from user_service.db import get_session
 from user_service.errors import NotFound
@@ -105,6 +105,22 @@ def _user_or_404(user_id: uuid.UUID) -> User:
     return user
 
 
+def user_etag(user: User) -> str:
+    """The ETag of a user's representation (``UserOut``): the same for /me and /users/{id}."""
+    return conditional.etag(UserOut().dump(user))
+
+
+_ETAG = {"ETag": String(required=True, metadata={"description": conditional.ETAG_DESCRIPTION})}
+_NOT_MODIFIED = {304: {"description": "Not Modified: If-None-Match still matches", "headers": _ETAG}}
+_PRECONDITION_FAILED = {412: "Precondition Failed: the user changed since the ETag in If-Match"}
+
+
+def _read(user: User, headers: dict[str, Any]) -> Any:
+    """``user`` with its ETag, or the 304 when If-None-Match still matches it."""
+    etag = user_etag(user)
+    return conditional.not_modified(headers, etag) or (user, 200, {"ETag": etag})
+
+
 @bp.post("")
 @bp.input(UserIn, arg_name="data")
 @bp.output(UserOut, status_code=201)
@@ -115,27 +131,34 @@ def register(data: dict[str, Any]) -> User:
 
 @bp.get("/me")
 @bp.auth_required(bearer)
-@bp.output(UserOut)
-@bp.doc(summary="My account", operation_id="users_me_retrieve")
-def me() -> User:
-    return current_access().user
+@bp.input(conditional.ReadHeaders, location="headers", arg_name="headers")
+@bp.output(UserOut, headers=_ETAG)
+@bp.doc(summary="My account", operation_id="users_me_retrieve", responses=_NOT_MODIFIED)
+def me(headers: dict[str, Any]) -> Any:
+    return _read(current_access().user, headers)
 
 
 @bp.patch("/me")
 @bp.auth_required(bearer)
+@bp.input(conditional.ChangeHeaders, location="headers", arg_name="headers")
 @bp.input(MeUpdateIn(partial=True), arg_name="data")
-@bp.output(UserOut)
+@bp.output(UserOut, headers=_ETAG)
 @bp.doc(
     summary="Change my account",
     operation_id="users_me_partial_update",
     description="A new password needs `current_password` and ends every other session.",
-    responses=[403, 409],
+    responses={403: "Forbidden", 409: "Conflict", **_PRECONDITION_FAILED},
 )
-def me_update(data: dict[str, Any]) -> User:
+def me_update(headers: dict[str, Any], data: dict[str, Any]) -> Any:
     access = current_access()
-    return services.user_update(
-        session=get_session(), user=access.user, current_family_id=access.family_id, **data
+    user = services.user_update(
+        session=get_session(),
+        user=access.user,
+        current_family_id=access.family_id,
+        precondition=conditional.if_match(headers, user_etag),
+        **data,
     )
+    return user, 200, {"ETag": user_etag(user)}
 
 
 @bp.get("")
@@ -152,13 +175,37 @@ def user_list(query: dict[str, Any]) -> tuple[Page[User], int, dict[str, str]]:
     return page, 200, {"Link": link}
 
 
+@bp.get("/<uuid:user_id>")
+@bp.auth_required(bearer)
+@role_required("admin")
+@bp.input(conditional.ReadHeaders, location="headers", arg_name="headers")
+@bp.output(UserOut, headers=_ETAG)
+@bp.doc(
+    summary="A user (admin)",
+    operation_id="users_retrieve",
+    responses={403: "Forbidden", 404: "Not Found", **_NOT_MODIFIED},
+)
+def user_get(user_id: uuid.UUID, headers: dict[str, Any]) -> Any:
+    return _read(_user_or_404(user_id), headers)
+
+
 @bp.patch("/<uuid:user_id>")
 @bp.auth_required(bearer)
 @role_required("admin")
+@bp.input(conditional.ChangeHeaders, location="headers", arg_name="headers")
 @bp.input(UserAdminUpdateIn(partial=True), arg_name="data")
-@bp.output(UserOut)
-@bp.doc(summary="Change a user (admin)", operation_id="users_partial_update", responses=[403, 404, 409])
-def user_update(user_id: uuid.UUID, data: dict[str, Any]) -> User:
-    return services.user_admin_update(
-        session=get_session(), actor=current_access().user, user=_user_or_404(user_id), **data
+@bp.output(UserOut, headers=_ETAG)
+@bp.doc(
+    summary="Change a user (admin)",
+    operation_id="users_partial_update",
+    responses={403: "Forbidden", 404: "Not Found", 409: "Conflict", **_PRECONDITION_FAILED},
+)
+def user_update(user_id: uuid.UUID, headers: dict[str, Any], data: dict[str, Any]) -> Any:
+    user = services.user_admin_update(
+        session=get_session(),
+        actor=current_access().user,
+        user=_user_or_404(user_id),
+        precondition=conditional.if_match(headers, user_etag),
+        **data,
     )
+    return user, 200, {"ETag": user_etag(user)}
