@@ -179,3 +179,28 @@ def test_every_single_resource_is_conditional(specs) -> None:
         ("hours", "PATCH"),
         ("hours", "DELETE"),
     }
+
+
+def test_every_creating_post_takes_an_idempotency_key(specs) -> None:
+    """A retry of a 201 is safe: Idempotency-Key in, 422 for a reused key, a replay marked."""
+    seen = set()
+    patterns = set()
+    for service, spec in specs.items():
+        for (method, path), operation in _operations(spec).items():
+            if method != "POST" or "201" not in operation["responses"]:
+                continue
+            seen.add((service, path))
+            where = (service, path)
+            key = next(
+                p for p in operation["parameters"] if p["in"] == "header" and p["name"] == "Idempotency-Key"
+            )
+            patterns.add(key["schema"]["pattern"])
+            assert "application/problem+json" in operation["responses"]["422"]["content"], where
+            assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"], where
+    assert seen == {
+        ("users", "/api/users/v1/users"),
+        ("hours", "/api/hours/v1/projects"),
+        ("hours", "/api/hours/v1/entries"),
+        ("hours", "/api/hours/v1/timer/start"),
+    }
+    assert patterns == {"^[\\x21-\\x7e]{1,255}$"}

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Text,
     func,
@@ -104,3 +105,20 @@ class RevokedAccessToken(Base):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[datetime] = _created_at()
+
+
+class IdempotencyKey(Base):
+    """The answer to a creating request sent with an ``Idempotency-Key``, kept for its retries
+    (user_service.idempotency). One per scope and key: the primary key is what makes a
+    concurrent retry wait for the first request and then replay its answer."""
+
+    __tablename__ = "idempotency_keys"  # as in the hours service
+
+    scope: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(SmallInteger)  # 0 until the answer is stored, in the same transaction
+    # text, not jsonb: jsonb reorders keys, and a retry gets the first answer byte for byte
+    body: Mapped[str] = mapped_column(Text)  # the answer's JSON ('' until it is stored)
+    created_at: Mapped[datetime] = _created_at()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

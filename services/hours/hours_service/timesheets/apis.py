@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hours_service import conditional
+from hours_service import conditional, idempotency
 from hours_service.pagination import (
     PAGINATION_PARAMETERS,
     paginated_items,
@@ -124,9 +124,11 @@ class ProjectCreateApi(Api):
     @extend_schema(
         operation_id="projects_create",
         tags=["projects"],
+        parameters=idempotency.PARAMETERS,
         request=InputSerializer,
-        responses={201: ProjectOutput, **problems(400, 409)},
+        responses={201: ProjectOutput, **problems(400, 409, 422)},
     )
+    @idempotency.idempotent
     def post(self, request: Request) -> Response:
         data = self.validated(self.InputSerializer, request.data)
         project = services.project_create(owner_id=request.user.id, **data)
@@ -256,9 +258,11 @@ class EntryCreateApi(Api):
         operation_id="entries_create",
         tags=["entries"],
         description=RUNNING_RULE,
+        parameters=idempotency.PARAMETERS,
         request=InputSerializer,
-        responses={201: EntryOutput, **problems(400, 404, 409)},
+        responses={201: EntryOutput, **problems(400, 404, 409, 422)},
     )
+    @idempotency.idempotent
     def post(self, request: Request) -> Response:
         data = self.validated(self.InputSerializer, request.data)
         data["project_id"] = data.pop("project", None)
@@ -382,9 +386,11 @@ class TimerStartApi(Api):
             "ends it now; `409 timer-overdue` while one that has run for more than 24 hours runs "
             "(see `timer_stop`)."
         ),
+        parameters=idempotency.PARAMETERS,
         request=InputSerializer,
-        responses={201: EntryOutput, **problems(400, 404, 409)},
+        responses={201: EntryOutput, **problems(400, 404, 409, 422)},
     )
+    @idempotency.idempotent
     def post(self, request: Request) -> Response:
         data = self.validated(self.InputSerializer, request.data)
         data["project_id"] = data.pop("project", None)

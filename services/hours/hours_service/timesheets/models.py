@@ -134,3 +134,27 @@ def counted_end(started_at: datetime, ended_at: datetime | None, now: datetime) 
     if ended_at is not None:
         return ended_at
     return min(now, started_at + MAX_ENTRY_DURATION)
+
+
+class IdempotencyKey(models.Model):
+    """The answer to a creating request sent with an ``Idempotency-Key``, kept for its retries
+    (hours_service.idempotency). One per caller and key: the unique constraint is what makes a
+    concurrent retry wait for the first request and then replay its answer."""
+
+    scope = models.CharField(max_length=USER_ID_LENGTH, help_text="the caller (the token's sub)")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="HMAC-SHA256 of method, path and body")
+    status = models.PositiveSmallIntegerField(
+        help_text="0 until the answer is stored, in the same transaction"
+    )
+    # text, not jsonb: jsonb reorders keys, and a retry gets the first answer byte for byte
+    body = models.TextField(blank=True, help_text="the answer's JSON ('' until it is stored)")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "idempotency_keys"  # as in the user service
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"idempotency key {self.key!r} of {self.scope}"

@@ -11,7 +11,7 @@ from apiflask.validators import Length, OneOf, Regexp
 from flask import request
 from marshmallow import ValidationError, validates_schema
 
-from user_service import conditional, selectors, services
+from user_service import conditional, idempotency, selectors, services
 from user_service.auth import bearer, current_access, role_required
 from user_service.db import get_session
 from user_service.errors import NotFound
@@ -122,9 +122,20 @@ def _read(user: User, headers: dict[str, Any]) -> Any:
 
 
 @bp.post("")
+@bp.input(idempotency.KeyHeaders, location="headers", arg_name="idempotency")
 @bp.input(UserIn, arg_name="data")
-@bp.output(UserOut, status_code=201)
-@bp.doc(summary="Register", operation_id="users_register", responses=[409])
+@idempotency.idempotent(scope=lambda: idempotency.REGISTRATION_SCOPE)
+@bp.output(UserOut, status_code=201, headers=idempotency.REPLAYED)
+@bp.doc(
+    summary="Register",
+    operation_id="users_register",
+    description=(
+        "Registration has no caller, so its Idempotency-Keys are one space shared by every "
+        "client: make yours unguessable (a UUID). A replay answers only a request with the same "
+        "body, password included, so it tells nobody anything they did not send."
+    ),
+    responses={409: "Conflict", 422: "Unprocessable Content: the Idempotency-Key came with another request"},
+)
 def register(data: dict[str, Any]) -> User:
     return services.user_create(session=get_session(), **data)
 
