@@ -15,7 +15,16 @@ def _assert_cors_for(response: requests.Response, origin: str) -> None:
     assert response.headers["Access-Control-Allow-Credentials"] == "true"
     assert "Origin" in response.headers["Vary"]
     exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
-    assert exposed == {"X-Request-Id", "Retry-After", "Content-Disposition"}
+    # what a browser client needs of the public conventions (CONTRIBUTING.md, "The public API")
+    assert exposed == {
+        "X-Request-Id",
+        "Retry-After",
+        "Content-Disposition",
+        "Link",
+        "ETag",
+        "WWW-Authenticate",
+        "Idempotent-Replayed",
+    }
 
 
 @pytest.mark.parametrize("origin", [ALLOWED_ORIGIN, OTHER_ALLOWED_ORIGIN])
@@ -49,7 +58,9 @@ def test_preflight_is_answered_by_traefik(gateway: Gateway, hours_stub: StubUpst
         headers={
             "Origin": ALLOWED_ORIGIN,
             "Access-Control-Request-Method": "PATCH",
-            "Access-Control-Request-Headers": "authorization, content-type, x-request-id",
+            "Access-Control-Request-Headers": (
+                "authorization, content-type, x-request-id, if-match, if-none-match, idempotency-key"
+            ),
         },
     )
     assert response.status_code == 200
@@ -58,7 +69,14 @@ def test_preflight_is_answered_by_traefik(gateway: Gateway, hours_stub: StubUpst
     methods = {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")}
     assert {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} <= methods
     allowed = {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
-    assert allowed == {"authorization", "content-type", "x-request-id"}
+    assert allowed == {
+        "authorization",
+        "content-type",
+        "x-request-id",
+        "if-match",
+        "if-none-match",
+        "idempotency-key",
+    }
     assert response.headers["Access-Control-Max-Age"] == "600"
     assert len(hours_stub.seen) == seen_before  # the service never saw it
 
