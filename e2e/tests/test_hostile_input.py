@@ -45,8 +45,8 @@ class World:
             "admin me": ("/api/users/v1/users/me", self.admin),
             "victim me": ("/api/users/v1/users/me", self.victim.headers),
             "new users": (f"/api/users/v1/users?q={self.values.run}", self.admin),
-            "projects": ("/api/hours/v1/projects?page_size=500", self.account.headers),
-            "entries": ("/api/hours/v1/entries?page_size=500", self.account.headers),
+            "projects": ("/api/hours/v1/projects?per_page=100", self.account.headers),
+            "entries": ("/api/hours/v1/entries?per_page=100", self.account.headers),
             "timer": ("/api/hours/v1/timer/current", self.account.headers),
         }
         seen: dict[str, object] = {}
