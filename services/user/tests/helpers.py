@@ -142,3 +142,13 @@ def run_together(*calls: Callable[[], T]) -> list[T]:
     for thread in threads:
         thread.join()
     return results
+
+
+def migration_revisions() -> list[str]:
+    """Every Alembic revision of the service, oldest first: what a fresh database gets."""
+    from alembic.script import ScriptDirectory
+
+    from user_service import db
+
+    script = ScriptDirectory.from_config(db.alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]

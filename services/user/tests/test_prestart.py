@@ -15,6 +15,8 @@ from timekeeper_dev.net import free_port
 from timekeeper_dev.postgres import PostgresCluster
 from timekeeper_dev.process import command_running, json_lines, read_until, run_command
 
+from tests.helpers import migration_revisions
+
 PASSWORD_ROLE = "users_prestart_pw"
 RIGHT_PASSWORD = "the-right-password-9b2e"
 WRONG_PASSWORD = "a-wrong-password-50fd"
@@ -46,7 +48,7 @@ def test_prestart_migrates_a_fresh_database_and_is_idempotent(postgresql_cluster
         (done,) = [line for line in json_lines(result.stderr) if line["msg"] == "database migrated"]
         assert (done["logger"], done["level"]) == ("user_service.prestart", "INFO")
         applied.append(done["migrations_applied"])
-    assert applied == [["0001"], []]
+    assert applied == [migration_revisions(), []]
 
 
 def test_replicas_that_start_together_take_turns(postgresql_cluster):
@@ -68,7 +70,7 @@ def test_replicas_that_start_together_take_turns(postgresql_cluster):
         assert process.returncode == 0, stderr
         (done,) = [line for line in json_lines(stderr) if line["msg"] == "database migrated"]
         applied.append(done["migrations_applied"])
-    assert sorted(applied, key=len) == [[], ["0001"]]
+    assert sorted(applied, key=len) == [[], migration_revisions()]
 
 
 @pytest.fixture(scope="module")
