@@ -210,7 +210,10 @@ class ProjectDeleteApi(Api):
 RUNNING_RULE = (
     "An entry lasts at most 24 hours. A running entry (no `ended_at`) must have started within "
     "the last 24 hours when it is written; one that has run longer since (a forgotten timer) "
-    "counts for 24 hours until it is given its end."
+    "counts for 24 hours until it is given its end. An entry that overlaps another is "
+    "`409 overlapping-entry`, naming it (`conflicting_entry`); when that one is such a forgotten "
+    "timer, `409 timer-overdue`, which says how to end it (`POST /api/hours/v1/timer/stop` with "
+    "`ended_at`)."
 )
 
 

@@ -168,6 +168,8 @@ def _entry_problem(entry: Entry, exc: IntegrityError) -> Exception:
     )
     if conflicting is None:  # the other write was rolled back meanwhile
         return Conflict("The entry conflicts with a concurrent change; try again.")
+    if _overdue(conflicting, timezone.now()):  # a forgotten timer: say how to end it
+        return TimerOverdue(conflicting)
     return OverlappingEntry(conflicting)
 
 

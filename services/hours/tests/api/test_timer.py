@@ -63,6 +63,21 @@ def test_a_forgotten_timer_is_stopped_with_the_end_the_answer_names(api, user):
     assert api.post(f"{URL}/start", {}, format="json").status_code == 201
 
 
+def test_an_entry_after_a_forgotten_timer_is_refused_with_the_way_out(api, user):
+    forgotten = forgotten_timer(user.id)
+    start = forgotten.started_at + timedelta(hours=30)
+    refused = api.post(
+        "/api/hours/v1/entries",
+        {"started_at": start.isoformat(), "ended_at": (start + timedelta(hours=1)).isoformat()},
+        format="json",
+    )
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["type"] == "urn:timekeeper:problem:timer-overdue"
+    assert body["conflicting_entry"]["id"] == forgotten.pk
+    assert "/api/hours/v1/timer/stop" in body["detail"] and "ended_at" in body["detail"]
+
+
 def test_a_forgotten_timer_counts_24_hours_everywhere(api, user):
     forgotten = forgotten_timer(user.id)
     day = 24 * 3600
