@@ -16,11 +16,8 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Flask, Response, json, request
+from timekeeper_service.conventions import PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS
 from werkzeug.exceptions import HTTPException, NotFound
-
-PROBLEM_JSON = "application/problem+json"
-#: every 503 says when to try again; a cause that knows better sets its own
-RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +45,7 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update(extensions)
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_CONTENT_TYPE)
     response.headers.update(headers or {})
     if status == 503 and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -10,9 +10,7 @@ version cannot both win. Without ``If-Match`` a change is made as before.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.utils.cache import parse_etags
@@ -20,27 +18,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
+from timekeeper_service.conventions import ETAG_DESCRIPTION
 
 from hours_service.errors import ApplicationError
 
 T = TypeVar("T")
-
-ETAG_DESCRIPTION = (
-    "the representation's strong entity tag (RFC 9110 section 8.8.3), for If-Match and If-None-Match"
-)
 
 
 class PreconditionFailed(ApplicationError):
     status = 412
     slug = "precondition-failed"
     title = "Precondition Failed"
-
-
-def etag(representation: Mapping[str, Any], *, exclude: tuple[str, ...] = ()) -> str:
-    """The strong ETag of a representation (its JSON body): the same bytes in both services."""
-    shown = {name: value for name, value in representation.items() if name not in exclude}
-    canonical = json.dumps(shown, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 
 def _opaque(tag: str) -> str:

@@ -17,20 +17,16 @@ from django.db import IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
+from timekeeper_service.conventions import (
+    PROBLEM_CONTENT_TYPE,
+    PROBLEM_TYPE_PREFIX,
+    RETRY_AFTER_SECONDS,
+    bearer_challenge,
+)
 
 logger = logging.getLogger(__name__)
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_PREFIX = "urn:timekeeper:problem:"
 ABOUT_BLANK = "about:blank"
-RETRY_AFTER_SECONDS = 5
-#: the protection space of every Timekeeper service's bearer tokens (one token serves both)
-REALM = "timekeeper"
-
-
-def bearer_challenge(error: str | None = None) -> str:
-    """RFC 6750 section 3's ``WWW-Authenticate``, the same words as the user service's."""
-    return f'Bearer realm="{REALM}"' + (f', error="{error}"' if error else "")
 
 
 class ApplicationError(Exception):
@@ -105,7 +101,7 @@ def problem(
 ) -> dict[str, Any]:
     """The problem document; plain HTTP errors get ``about:blank`` and the status phrase."""
     body: dict[str, Any] = {
-        "type": PROBLEM_PREFIX + slug if slug else ABOUT_BLANK,
+        "type": PROBLEM_TYPE_PREFIX + slug if slug else ABOUT_BLANK,
         "title": title or HTTPStatus(status).phrase,
         "status": status,
     }

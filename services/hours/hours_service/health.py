@@ -13,9 +13,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from timekeeper_service.conventions import PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS
 
 from hours_service import users_client
-from hours_service.errors import PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, problem
+from hours_service.errors import problem
 
 logger = logging.getLogger(__name__)
 

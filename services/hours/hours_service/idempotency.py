@@ -13,12 +13,10 @@ request runs waits on the key's unique index until that one commits, then replay
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import re
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -29,17 +27,20 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
+from timekeeper_service.conventions import (
+    CLEANUP_BATCH,
+    KEY_PATTERN,
+    KEY_RULE,
+    KEY_TTL,
+    REPLAYED_HEADER,
+    fingerprint,
+)
+from timekeeper_service.conventions import IDEMPOTENCY_HEADER as HEADER
 
 from hours_service.errors import ApplicationError, ValidationFailed
 from hours_service.timesheets.models import IdempotencyKey
 
-HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
-KEY_TTL = timedelta(hours=24)
-KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
-KEY_RULE = "Use 1 to 255 visible ASCII characters (a UUID, say)."
-#: expired keys deleted per claim: the table stays small without a job of its own
-CLEANUP_BATCH = 100
+_KEY = re.compile(KEY_PATTERN)
 
 
 class KeyReused(ApplicationError):
@@ -48,17 +49,9 @@ class KeyReused(ApplicationError):
     title = "Idempotency-Key reused"
 
 
-def fingerprint(secret: str, method: str, path: str, body: Any) -> str:
-    """HMAC-SHA256 of the request (method, path, JSON body with sorted keys), keyed from the
-    service's secret: what is kept cannot be turned back into a body by guessing."""
-    key = hmac.new(secret.encode(), b"timekeeper idempotency fingerprint", hashlib.sha256).digest()
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=JSONEncoder)
-    return hmac.new(key, f"{method}\0{path}\0{canonical}".encode(), hashlib.sha256).hexdigest()
-
-
 def _key(request: Request) -> str | None:
     key = request.headers.get(HEADER)
-    if key is not None and not KEY_PATTERN.fullmatch(key):
+    if key is not None and not _KEY.fullmatch(key):
         raise ValidationFailed({HEADER: [KEY_RULE]})
     return key
 
@@ -138,7 +131,7 @@ PARAMETERS = [
         HEADER,
         OpenApiTypes.STR,
         location=OpenApiParameter.HEADER,
-        pattern=KEY_PATTERN.pattern,
+        pattern=KEY_PATTERN,
         description=(
             "makes a retry safe: the same key with the same body within 24 hours answers the first "
             "answer again (and writes nothing); with another body it is a 422. Keys are per caller."

@@ -7,23 +7,7 @@ from typing import Any
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
-
-#: the same words in both services' documents
-BEARER_CHALLENGE = {
-    "description": (
-        'RFC 6750 section 3: `Bearer realm="timekeeper"`, with `error="invalid_token"` when the '
-        "token offered is not valid"
-    ),
-    "required": True,
-    "schema": {"type": "string"},
-}
-
-
-RETRY_AFTER = {
-    "description": "seconds to wait before trying again",
-    "required": True,
-    "schema": {"type": "integer"},
-}
+from timekeeper_service.conventions import BEARER_CHALLENGE_HEADER, RETRY_AFTER_HEADER
 
 
 class IntrospectionAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -86,7 +70,7 @@ def standard_headers(result: dict[str, Any], generator: Any, request: Any, publi
         for operation in path_item.values():
             responses = operation.get("responses", {})
             if "401" in responses:
-                responses["401"].setdefault("headers", {})["WWW-Authenticate"] = dict(BEARER_CHALLENGE)
+                responses["401"].setdefault("headers", {})["WWW-Authenticate"] = dict(BEARER_CHALLENGE_HEADER)
             if "503" in responses:
-                responses["503"].setdefault("headers", {})["Retry-After"] = dict(RETRY_AFTER)
+                responses["503"].setdefault("headers", {})["Retry-After"] = dict(RETRY_AFTER_HEADER)
     return result

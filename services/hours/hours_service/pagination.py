@@ -8,9 +8,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -18,12 +17,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema_serializer, in
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-
-DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 100
-#: far beyond any list here; it keeps the OFFSET a page implies a number Postgres takes
-MAX_PAGE = 1_000_000
-LINK_DESCRIPTION = 'RFC 8288 links to the other pages: rel="first", "prev", "next", "last"'
+from timekeeper_service.conventions import (
+    DEFAULT_PER_PAGE,
+    LINK_DESCRIPTION,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    link_header,
+)
 
 
 @extend_schema_serializer(component_name="PageParameters")
@@ -52,24 +52,6 @@ def page_parameters(request: Request) -> tuple[int, int]:
     return parameters.validated_data.get("page", 1), parameters.validated_data.get(
         "per_page", DEFAULT_PER_PAGE
     )
-
-
-def link_header(path: str, query: Iterable[tuple[str, str]], *, page: int, per_page: int, pages: int) -> str:
-    """RFC 8288 links to the first, previous, next and last pages, as path-absolute references
-    (right behind the gateway too, which serves the same paths), the other parameters kept."""
-    kept = [(name, value) for name, value in query if name not in ("page", "per_page")]
-
-    def link(number: int, rel: str) -> str:
-        return f'<{path}?{urlencode([*kept, ("page", number), ("per_page", per_page)])}>; rel="{rel}"'
-
-    links = [link(1, "first")]
-    if page > 1:
-        links.append(link(min(page - 1, max(pages, 1)), "prev"))
-    if page < pages:
-        links.append(link(page + 1, "next"))
-    if pages:
-        links.append(link(pages, "last"))
-    return ", ".join(links)
 
 
 def paginated_items(

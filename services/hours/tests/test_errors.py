@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, OperationalError, transaction
-from hours_service.errors import PROBLEM_CONTENT_TYPE, exception_handler
+from hours_service.errors import exception_handler
 from rest_framework import exceptions
+from timekeeper_service.conventions import PROBLEM_CONTENT_TYPE
 
 from tests.factories import BASE, EntryFactory, ProjectFactory
 

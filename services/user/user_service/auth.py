@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 from apiflask import HTTPBasicAuth, HTTPError, HTTPTokenAuth
 from flask import Response, g
+from timekeeper_service.conventions import REALM, bearer_challenge
 
 from user_service import selectors
 from user_service.db import get_session
-from user_service.errors import REALM, OAuth2Error, bearer_challenge, oauth2_error_response, problem
+from user_service.errors import OAuth2Error, oauth2_error_response, problem
 from user_service.security import constant_time_equals, current_security
 from user_service.selectors import AccessContext
 

@@ -10,8 +10,6 @@ version cannot both win. Without ``If-Match`` a change is made as before.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -24,22 +22,11 @@ from user_service.errors import ServiceError
 
 T = TypeVar("T")
 
-ETAG_DESCRIPTION = (
-    "the representation's strong entity tag (RFC 9110 section 8.8.3), for If-Match and If-None-Match"
-)
-
 
 class PreconditionFailed(ServiceError):
     status = 412
     slug = "precondition-failed"
     title = "Precondition Failed"
-
-
-def etag(representation: Mapping[str, Any], *, exclude: tuple[str, ...] = ()) -> str:
-    """The strong ETag of a representation (its JSON body): the same bytes in both services."""
-    shown = {name: value for name, value in representation.items() if name not in exclude}
-    canonical = json.dumps(shown, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 
 class ReadHeaders(Schema):

@@ -16,15 +16,15 @@ from apiflask import APIFlask, HTTPError
 from flask import Response, current_app, json, request
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from timekeeper_service.conventions import (
+    PROBLEM_CONTENT_TYPE,
+    PROBLEM_TYPE_PREFIX,
+    REALM,
+    RETRY_AFTER_SECONDS,
+)
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-PROBLEM_MIMETYPE = "application/problem+json"
-#: every 503 says when to try again; a cause that knows better sets its own
-RETRY_AFTER_SECONDS = 5
-PROBLEM_TYPE_PREFIX = "urn:timekeeper:problem:"
-#: the protection space of every Timekeeper service's credentials (one token serves both)
-REALM = "timekeeper"
 #: the key of validation errors that no one field is to blame for, in every service
 #: (CONTRIBUTING.md, "Errors"); marshmallow's own, ``_schema``, is renamed to it
 NON_FIELD = "non_field_errors"
@@ -89,11 +89,6 @@ class OAuth2Error(Exception):
         self.status = status
 
 
-def bearer_challenge(error: str | None = None) -> str:
-    """RFC 6750 section 3's ``WWW-Authenticate``, the same words as the hours service's."""
-    return f'Bearer realm="{REALM}"' + (f', error="{error}"' if error else "")
-
-
 def oauth2_endpoint(view: F) -> F:
     """Mark a view whose errors are RFC 6749 bodies instead of problem+json."""
     view._oauth2_errors = True  # type: ignore[attr-defined]
@@ -129,7 +124,7 @@ def problem(
         body["errors"] = errors
     body.update(extra)
     response = Response(
-        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE, headers=dict(headers or {})
+        json.dumps(body), status=status, mimetype=PROBLEM_CONTENT_TYPE, headers=dict(headers or {})
     )
     if status == 503 and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

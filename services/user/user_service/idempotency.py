@@ -17,11 +17,8 @@ and the request's one transaction is committed here, with the stored answer.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -31,6 +28,15 @@ from apiflask.validators import Regexp
 from flask import Response, current_app, g, make_response, request
 from sqlalchemy import Connection, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
+from timekeeper_service.conventions import (
+    CLEANUP_BATCH,
+    KEY_PATTERN,
+    KEY_RULE,
+    KEY_TTL,
+    REPLAYED_HEADER,
+    fingerprint,
+)
+from timekeeper_service.conventions import IDEMPOTENCY_HEADER as HEADER
 
 from user_service import db
 from user_service.errors import ServiceError
@@ -38,13 +44,6 @@ from user_service.models import IdempotencyKey
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
-KEY_TTL = timedelta(hours=24)
-KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
-KEY_RULE = "Use 1 to 255 visible ASCII characters (a UUID, say)."
-#: expired keys deleted per claim: the table stays small without a job of its own
-CLEANUP_BATCH = 100
 #: registration has no caller: its keys are one scope, shared by every anonymous client
 REGISTRATION_SCOPE = "registration"
 
@@ -77,15 +76,6 @@ REPLAYED = {
         }
     )
 }
-
-
-def fingerprint(secret: str, method: str, path: str, body: Any) -> str:
-    """HMAC-SHA256 of the request (method, path, JSON body with sorted keys), keyed from the
-    service's secret: what is kept (a registration's password included) cannot be turned back
-    into a body by guessing."""
-    key = hmac.new(secret.encode(), b"timekeeper idempotency fingerprint", hashlib.sha256).digest()
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hmac.new(key, f"{method}\0{path}\0{canonical}".encode(), hashlib.sha256).hexdigest()
 
 
 def _claim(connection: Connection, scope: str, key: str, print_: str) -> tuple[str, int, str] | None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from timekeeper_service.conventions import BEARER_CHALLENGE_HEADER, RETRY_AFTER_HEADER
+
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "RFC 9457 problem details",
@@ -30,20 +32,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 _PROBLEM_REFS = {"#/components/schemas/HTTPError", "#/components/schemas/ValidationError"}
 
 
-#: the same words in both services' documents
-BEARER_CHALLENGE = {
-    "description": (
-        'RFC 6750 section 3: `Bearer realm="timekeeper"`, with `error="invalid_token"` when the '
-        "token offered is not valid"
-    ),
-    "required": True,
-    "schema": {"type": "string"},
-}
-RETRY_AFTER = {
-    "description": "seconds to wait before trying again",
-    "required": True,
-    "schema": {"type": "integer"},
-}
 #: the operations that never touch the database, so never answer 503
 WITHOUT_DATABASE = {"health_live"}
 BASIC_CHALLENGE = {
@@ -67,7 +55,7 @@ def standard_headers(spec: dict[str, Any]) -> dict[str, Any]:
             unauthorized = responses.get("401")
             if unauthorized is not None:
                 problem = "application/problem+json" in unauthorized.get("content", {})
-                challenge = BEARER_CHALLENGE if problem else BASIC_CHALLENGE
+                challenge = BEARER_CHALLENGE_HEADER if problem else BASIC_CHALLENGE
                 unauthorized.setdefault("headers", {})["WWW-Authenticate"] = dict(challenge)
             if operation.get("operationId") not in WITHOUT_DATABASE:
                 unavailable = responses.setdefault(
@@ -79,7 +67,7 @@ def standard_headers(spec: dict[str, Any]) -> dict[str, Any]:
                         },
                     },
                 )
-                unavailable.setdefault("headers", {})["Retry-After"] = dict(RETRY_AFTER)
+                unavailable.setdefault("headers", {})["Retry-After"] = dict(RETRY_AFTER_HEADER)
     return spec
 
 

@@ -8,22 +8,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
-from urllib.parse import urlencode
 
 from apiflask import Schema
 from apiflask.fields import Integer
 from apiflask.validators import Range
+from timekeeper_service.conventions import (
+    DEFAULT_PER_PAGE,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+)
 
 T = TypeVar("T")
-
-DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 100
-LINK_DESCRIPTION = 'RFC 8288 links to the other pages: rel="first", "prev", "next", "last"'
-#: far beyond any list here; it keeps the OFFSET a page implies a number Postgres takes
-MAX_PAGE = 1_000_000
 
 
 class PageQuery(Schema):
@@ -55,21 +52,3 @@ class Page(Generic[T]):
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
-
-
-def link_header(path: str, query: Iterable[tuple[str, str]], *, page: int, per_page: int, pages: int) -> str:
-    """RFC 8288 links to the first, previous, next and last pages, as path-absolute references
-    (right behind the gateway too, which serves the same paths), the other parameters kept."""
-    kept = [(name, value) for name, value in query if name not in ("page", "per_page")]
-
-    def link(number: int, rel: str) -> str:
-        return f'<{path}?{urlencode([*kept, ("page", number), ("per_page", per_page)])}>; rel="{rel}"'
-
-    links = [link(1, "first")]
-    if page > 1:
-        links.append(link(min(page - 1, max(pages, 1)), "prev"))
-    if page < pages:
-        links.append(link(page + 1, "next"))
-    if pages:
-        links.append(link(pages, "last"))
-    return ", ".join(links)

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
+from timekeeper_service.conventions import DEFAULT_PER_PAGE
 
 from user_service.models import RevokedAccessToken, TokenFamily, User
-from user_service.pagination import DEFAULT_PER_PAGE, Page
+from user_service.pagination import Page
 from user_service.security import access_token_decode
 
 

@@ -16,6 +16,7 @@ from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from timekeeper_service.conventions import etag
 
 from hours_service import conditional, idempotency
 from hours_service.pagination import (
@@ -136,12 +137,12 @@ class ProjectCreateApi(Api):
 
 
 def project_etag(project: Project) -> str:
-    return conditional.etag(ProjectOutput(project).data)
+    return etag(ProjectOutput(project).data)
 
 
 def entry_etag(entry: Entry) -> str:
     # duration_seconds is computed at answer time (a running entry's grows): not versioned
-    return conditional.etag(EntryOutput(entry).data, exclude=("duration_seconds",))
+    return etag(EntryOutput(entry).data, exclude=("duration_seconds",))
 
 
 def _read(body: dict[str, Any], etag: str, request: Request) -> Response:

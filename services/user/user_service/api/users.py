@@ -10,13 +10,14 @@ from apiflask.fields import UUID, Boolean, DateTime, Email, Integer, List, Neste
 from apiflask.validators import Length, OneOf, Regexp
 from flask import request
 from marshmallow import ValidationError, validates_schema
+from timekeeper_service.conventions import ETAG_DESCRIPTION, LINK_DESCRIPTION, etag, link_header
 
 from user_service import conditional, idempotency, selectors, services
 from user_service.auth import bearer, current_access, role_required
 from user_service.db import get_session
 from user_service.errors import NotFound
 from user_service.models import ROLES, User
-from user_service.pagination import LINK_DESCRIPTION, Page, PageQuery, link_header
+from user_service.pagination import Page, PageQuery
 from user_service.parsers import APIBlueprint
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/users/v1/users", tag="Users")
@@ -107,10 +108,10 @@ def _user_or_404(user_id: uuid.UUID) -> User:
 
 def user_etag(user: User) -> str:
     """The ETag of a user's representation (``UserOut``): the same for /me and /users/{id}."""
-    return conditional.etag(UserOut().dump(user))
+    return etag(UserOut().dump(user))
 
 
-_ETAG = {"ETag": String(required=True, metadata={"description": conditional.ETAG_DESCRIPTION})}
+_ETAG = {"ETag": String(required=True, metadata={"description": ETAG_DESCRIPTION})}
 _NOT_MODIFIED = {304: {"description": "Not Modified: If-None-Match still matches", "headers": _ETAG}}
 _PRECONDITION_FAILED = {412: "Precondition Failed: the user changed since the ETag in If-Match"}
 
