@@ -1,13 +1,8 @@
 """gunicorn settings: ``gunicorn -c python:user_service.gunicorn_conf user_service.wsgi:app``.
 
-Binds ``0.0.0.0:${PORT:-8000}`` with ``${WEB_CONCURRENCY:-2}`` workers of
-``${GUNICORN_THREADS:-4}`` threads each (as the hours service). Access logging is
-left to the application (one JSON line per request). Workers count metrics into a shared
-directory so ``/internal/v1/metrics`` sums them all.
-
-The configuration is checked here, in the master, before any worker starts: a wrong value
-ends gunicorn with one line and exit status 2. (In a worker it could not: gunicorn starts a
-new worker whenever one exits with any status but 3 or 4.)
+The settings every service shares (``timekeeper_service.gunicorn_conf``: bind, gthread
+workers, timeouts, logging), taken once the configuration is checked here, in the master.
+Workers count metrics into a shared directory so ``/internal/v1/metrics`` sums them all.
 """
 
 from __future__ import annotations
@@ -17,7 +12,8 @@ import shutil
 import tempfile
 from typing import Any
 
-from timekeeper_service.gunicorn_hooks import drain_unread_body as _drain_unread_body
+from timekeeper_service.gunicorn_conf import gunicorn_logging as _gunicorn_logging
+from timekeeper_service.gunicorn_conf import server_settings as _server_settings
 
 from user_service.config import ConfigError as _ConfigError
 from user_service.config import load as _load_settings
@@ -29,44 +25,8 @@ try:
 except _ConfigError as _error:
     _report_and_exit(_error)
 
-bind = f"0.0.0.0:{_settings.port}"
-workers = _settings.web_concurrency
-# Threads, so that a request waiting (on a password hash, the database) does not hold the
-# whole worker: introspection always finds a thread (security.HashSlots keeps one free).
-worker_class = "gthread"
-threads = _settings.gunicorn_threads
-timeout = 30
-graceful_timeout = 20
-keepalive = 5
-# A body answered before it was read (a 401, a 405) is read to its end before the
-# connection closes: gunicorn's own lingering close reads 64 KiB of it, and the kernel resets
-# a connection closed with more unread, which the gateway, still writing it, reports as 502.
-post_request = _drain_unread_body
-accesslog = None
-errorlog = "-"
-loglevel = _settings.log_level.lower()
-# gunicorn's own messages in the service's format (JSON lines unless LOG_FORMAT=console);
-# the root logger is left to the application, so its lines are not written twice.
-_formatters = {
-    "json": {"()": "user_service.observability.JsonFormatter"},
-    "console": {"format": "%(asctime)s %(levelname)-7s %(name)s %(message)s"},
-}
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "root": {"level": loglevel.upper(), "handlers": []},
-    "loggers": {
-        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
-        "gunicorn.access": {"level": loglevel.upper(), "handlers": [], "propagate": False},
-    },
-    "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
-    },
-    "formatters": {"main": _formatters[_settings.log_format]},
-}
-# No control socket: its default path ($HOME/.gunicorn/gunicorn.ctl) is shared by every
-# gunicorn of one user, so two services on one machine (the local stack) would collide.
-control_socket_disable = True
+globals().update(_server_settings(_settings))
+logconfig_dict = _gunicorn_logging(_settings, "user_service.observability.JsonFormatter")
 
 # Read before any worker imports prometheus_client; a fresh directory per gunicorn master.
 _own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
