@@ -22,6 +22,23 @@ if [[ "$(id -u)" == 0 ]]; then
     exec runuser -u postgres -- "$0" "$@"
 fi
 
+# As the official image: POSTGRES_PASSWORD (and POSTGRES_USER, POSTGRES_DB) may come from
+# the file a *_FILE twin names, e.g. a Docker secret; setting both is an error.
+file_env() {
+    local var="$1" file_var="${1}_FILE"
+    if [[ -n "${!var:-}" && -n "${!file_var:-}" ]]; then
+        say "error: both $var and $file_var are set (but are exclusive)"
+        exit 1
+    fi
+    if [[ -n "${!file_var:-}" ]]; then
+        export "$var"="$(<"${!file_var}")"
+    fi
+    unset "$file_var"
+}
+file_env POSTGRES_USER
+file_env POSTGRES_PASSWORD
+file_env POSTGRES_DB
+
 export POSTGRES_USER="${POSTGRES_USER:-postgres}"
 export POSTGRES_DB="${POSTGRES_DB:-$POSTGRES_USER}"
 
