@@ -74,12 +74,16 @@ class Gateway:
         finally:
             conn.close()
 
+    def log_entries(self) -> list[dict]:
+        """Traefik's own log (JSON lines)."""
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
+
     def access_entries(self) -> list[dict]:
         return [json.loads(line) for line in self.access_log.read_text().splitlines() if line.strip()]
 
 
 @contextmanager
-def running_gateway(workdir: Path, env: dict[str, str]) -> Iterator[Gateway]:
+def running_gateway(workdir: Path, env: dict[str, str], log_level: str | None = None) -> Iterator[Gateway]:
     workdir.mkdir(parents=True, exist_ok=True)
     web_port, internal_port = free_port(), free_port()
     gateway = Gateway(web_port, internal_port, workdir / "access.log", workdir / "traefik.log")
@@ -91,6 +95,7 @@ def running_gateway(workdir: Path, env: dict[str, str]) -> Iterator[Gateway]:
             f"--web-address=127.0.0.1:{web_port}",
             f"--internal-address=127.0.0.1:{internal_port}",
             f"--access-log={gateway.access_log}",
+            *([f"--log-level={log_level}"] if log_level else []),
             f"--out={static}",
         ],
         check=True,
@@ -169,10 +174,12 @@ def gateway(
 
 @pytest.fixture
 def start_gateway(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Gateway]]:
-    """Start another gateway: ``start_gateway(env)``; stopped after the test."""
+    """Start another gateway: ``start_gateway(env, log_level=None)``; stopped after the test."""
     numbers = itertools.count()
     with ExitStack() as stack:
-        yield lambda env: stack.enter_context(running_gateway(tmp_path / f"gateway-{next(numbers)}", env))
+        yield lambda env, log_level=None: stack.enter_context(
+            running_gateway(tmp_path / f"gateway-{next(numbers)}", env, log_level)
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,139 @@
+"""What Traefik does with an upstream that cannot take a request.
+
+A request is retried only when no server got it (the connection could not be opened),
+whatever its method; one a server may have received is never sent twice.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from conftest import Gateway, gateway_env
+from stubs import StubUpstream
+from timekeeper_dev.net import free_port
+
+
+def _entry(gateway: Gateway, request_id: str, timeout: float = 5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        entries = [e for e in gateway.access_entries() if e.get("request_X-Request-Id") == request_id]
+        if entries or time.monotonic() > deadline:
+            assert len(entries) == 1, entries
+            return entries[0]
+        time.sleep(0.05)
+
+
+class DroppingUpstream:
+    """Reads each request whole, then closes the connection without answering."""
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":", 1)[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                while len(body) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    body += chunk
+                if head:
+                    self.requests.append(head + b"\r\n\r\n" + body)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+
+@pytest.fixture
+def dropping() -> Iterator[DroppingUpstream]:
+    upstream = DroppingUpstream()
+    yield upstream
+    upstream.close()
+
+
+@pytest.fixture
+def refused_gateway(start_gateway, users_stub: StubUpstream, docs_url: str) -> Gateway:
+    """A gateway whose hours upstream refuses every connection (nothing listens there).
+    Traefik v3 counts retries nowhere but its debug log (the access log's RetryAttempts
+    stays 0: no listener is wired to the retry middleware)."""
+    env = gateway_env(users_stub.url, f"http://127.0.0.1:{free_port()}", docs_url)
+    return start_gateway(env, log_level="DEBUG")
+
+
+def _attempts(gateway: Gateway, path: str) -> int:
+    """How many times Traefik sent ``path`` on: 1 + its "New attempt" debug lines."""
+    retried = [
+        e
+        for e in gateway.log_entries()
+        if e.get("middlewareType") == "Retry" and e["message"].endswith(f" {path}")
+    ]
+    return 1 + len(retried)
+
+
+@pytest.mark.parametrize(
+    ("method", "router"),
+    [("GET", "hours-read@file"), ("POST", "hours@file"), ("PATCH", "hours@file"), ("DELETE", "hours@file")],
+)
+def test_a_request_no_server_received_is_retried_whatever_its_method(
+    refused_gateway: Gateway, method: str, router: str
+) -> None:
+    request_id = uuid.uuid4().hex
+    path = f"/api/hours/v1/entries/{request_id}"
+    response = refused_gateway.request(method, path, json={"x": 1}, headers={"X-Request-Id": request_id})
+    assert response.status_code == 503  # the gateway's problem for a 502 (hours-errors)
+    assert _entry(refused_gateway, request_id)["RouterName"] == router
+    assert _attempts(refused_gateway, path) == 3  # upstream-retry in dynamic.yml
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "GET"])
+def test_a_request_a_server_received_is_never_sent_again(
+    start_gateway, users_stub: StubUpstream, docs_url: str, dropping: DroppingUpstream, method: str
+) -> None:
+    gateway = start_gateway(gateway_env(users_stub.url, dropping.url, docs_url), log_level="DEBUG")
+    request_id = uuid.uuid4().hex
+    path = f"/api/hours/v1/entries/{request_id}"
+    response = gateway.request(
+        method, path, json={"description": "once"}, headers={"X-Request-Id": request_id}
+    )
+    assert response.status_code == 503  # the gateway's problem for a 502 (hours-errors)
+    assert len(dropping.requests) == 1
+    if method != "GET":
+        assert dropping.requests[0].endswith(b'{"description": "once"}')  # the body, whole
+    _entry(gateway, request_id)  # logged, so Traefik is done with it
+    assert _attempts(gateway, path) == 1
