@@ -1,4 +1,5 @@
-"""The config files as Compose uses them, and render_static.py as the local stack does."""
+"""The config files as Compose uses them, render_static.py as the local stack does, and the
+Swarm stack's static configuration it generates."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import yaml
 from conftest import TRAEFIK_DIR
 
 GATEWAY_DIR = TRAEFIK_DIR.parent
+SWARM_STATIC = GATEWAY_DIR.parent / "deploy" / "swarm" / "traefik.yml"
 
 
 def test_static_config_is_the_containers() -> None:
@@ -23,6 +25,58 @@ def test_static_config_is_the_containers() -> None:
     assert static["log"]["format"] == static["accessLog"]["format"] == "json"
     headers = static["accessLog"]["fields"]["headers"]
     assert headers == {"defaultMode": "drop", "names": {"X-Request-Id": "keep"}}
+
+
+def test_a_router_that_names_no_entrypoint_is_internal_only() -> None:
+    static = yaml.safe_load((TRAEFIK_DIR / "traefik.yml").read_text())
+    assert static["entryPoints"]["internal"]["asDefault"] is True
+    assert "asDefault" not in static["entryPoints"]["web"]
+    # and every router of dynamic.yml names its own
+    routers = re.findall(
+        r"^    ([a-z-]+):\n((?:      .*\n)+)", (TRAEFIK_DIR / "dynamic.yml").read_text(), re.M
+    )
+    routers = [(name, body) for name, body in routers if "rule:" in body]
+    assert len(routers) > 10
+    assert all("entryPoints:" in body for _, body in routers)
+
+
+def test_the_swarm_static_configuration_is_generated_and_up_to_date() -> None:
+    rendered = subprocess.run(
+        [sys.executable, str(TRAEFIK_DIR / "render_static.py"), "--swarm"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert SWARM_STATIC.read_text() == rendered, (
+        "deploy/swarm/traefik.yml is stale: python gateway/traefik/render_static.py --swarm "
+        "--out deploy/swarm/traefik.yml"
+    )
+
+
+def test_the_swarm_static_configuration_adds_the_swarm_provider_only() -> None:
+    swarm = yaml.safe_load(SWARM_STATIC.read_text())
+    original = yaml.safe_load((TRAEFIK_DIR / "traefik.yml").read_text())
+    providers = swarm.pop("providers")
+    assert providers.pop("swarm") == {
+        "endpoint": "unix:///var/run/docker.sock",
+        "exposedByDefault": False,
+        "refreshSeconds": "1s",
+        "watch": True,
+    }
+    assert providers.pop("providersThrottleDuration") == "0s"
+    assert providers == original.pop("providers")
+    assert swarm == original
+
+
+def test_render_static_swarm_takes_no_other_option() -> None:
+    result = subprocess.run(
+        [sys.executable, str(TRAEFIK_DIR / "render_static.py"), "--swarm", "--web-address=:1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--swarm takes no other option" in result.stderr
 
 
 def test_render_static_changes_addresses_and_paths_only(tmp_path: Path) -> None:

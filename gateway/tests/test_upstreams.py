@@ -1,7 +1,9 @@
-"""What Traefik does with an upstream that cannot take a request.
+"""What Traefik does with an upstream that cannot take a request, and the Swarm upstreams.
 
 A request is retried only when no server got it (the connection could not be opened),
-whatever its method; one a server may have received is never sent twice.
+whatever its method; one a server may have received is never sent twice. With
+UPSTREAM_PROVIDER=swarm the same routers send to the swarm provider's services, and a
+service with no healthy task answers 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from conftest import Gateway, gateway_env
+import requests
+from conftest import ALLOWED_ORIGIN, Gateway, gateway_env
 from stubs import StubUpstream
 from timekeeper_dev.net import free_port
 
@@ -137,3 +140,67 @@ def test_a_request_a_server_received_is_never_sent_again(
         assert dropping.requests[0].endswith(b'{"description": "once"}')  # the body, whole
     _entry(gateway, request_id)  # logged, so Traefik is done with it
     assert _attempts(gateway, path) == 1
+
+
+# -- Swarm: the routers send to the swarm provider's services --------------------------------
+@pytest.fixture(scope="module")
+def swarm_gateway(tmp_path_factory: pytest.TempPathFactory, docs_url: str) -> Iterator[Gateway]:
+    """UPSTREAM_PROVIDER=swarm and no swarm provider: as a stack neither of whose user
+    and hours services has a healthy task."""
+    from conftest import running_gateway
+
+    env = {
+        "UPSTREAM_PROVIDER": "swarm",
+        "DOCS_UPSTREAM_URL": docs_url,
+        "CORS_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
+    }
+    with running_gateway(tmp_path_factory.mktemp("swarm"), env) as gateway:
+        yield gateway
+
+
+def test_under_swarm_users_and_hours_come_from_the_swarm_provider(swarm_gateway: Gateway) -> None:
+    routers = requests.get(f"{swarm_gateway.internal_url}/api/http/routers", timeout=5).json()
+    sends_to = {r["name"]: r["service"] for r in routers if r["name"].endswith("@file")}
+    assert sends_to == {
+        "users@file": "users@swarm",
+        "users-token-register@file": "users@swarm",
+        "users-read@file": "users@swarm",
+        "hours@file": "hours@swarm",
+        "hours-read@file": "hours@swarm",
+        "users-unavailable@file": "no-server",
+        "hours-unavailable@file": "no-server",
+        # the docs service stays a file service: the gateway's problems and the routers
+        # that keep paths away from the services must not vanish with its tasks
+        "docs@file": "docs",
+        "never-routed@file": "docs",
+        "refused-encoding@file": "docs",
+        "not-found@file": "docs",
+        "root@file": "noop@internal",
+        "preflight@file": "noop@internal",
+        "traefik-api@file": "api@internal",
+    }
+    services = requests.get(f"{swarm_gateway.internal_url}/api/http/services", timeout=5).json()
+    assert {s["name"] for s in services if s["name"].endswith("@file")} == {"docs@file", "no-server@file"}
+
+
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [("/api/users/v1/users/me", "user"), ("/api/users/v1/token", "user"), ("/api/hours/v1/entries", "hours")],
+)
+def test_under_swarm_a_service_without_a_healthy_task_is_the_503_problem(
+    swarm_gateway: Gateway, path: str, service: str
+) -> None:
+    for method in ("GET", "POST"):
+        response = swarm_gateway.request(method, path, headers={"Origin": ALLOWED_ORIGIN})
+        assert response.status_code == 503
+        assert response.headers["Content-Type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["type"] == "urn:timekeeper:problem:service-unavailable"
+        assert f"{service} service" in problem["detail"]
+        assert int(response.headers["Retry-After"]) > 0
+        assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+
+
+@pytest.mark.parametrize("path", ["/internal/v1/introspect", "/api/users/..;/internal/v1/introspect"])
+def test_under_swarm_never_routed_paths_stay_404(swarm_gateway: Gateway, path: str) -> None:
+    assert swarm_gateway.raw("POST", path).status == 404
