@@ -74,6 +74,42 @@ def test_prestart_creates_the_admin_from_env_once(service_env, empty_database_ur
     assert can_log_in(empty_database_url, "root", ADMIN_PASSWORD)
 
 
+def _prestart_lock_holders(url: str) -> int:
+    """Sessions holding prestart's advisory lock (a bigint key: classid and objid hold
+    its two halves, objsubid is 1)."""
+    engine = create_engine(Settings(database_url=url).sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = :id"
+                ),
+                {"id": PRESTART_LOCK_ID},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_prestart_creates_the_admin_while_holding_the_lock(service_env, empty_database_url, monkeypatch):
+    # Replicas started together run prestart at once: the one that loses the race to
+    # create the admin must find it made, not fail on the unique username.
+    holders = []
+    real = prestart.services.admin_ensure
+
+    def admin_ensure(**kwargs):
+        holders.append(_prestart_lock_holders(empty_database_url))
+        return real(**kwargs)
+
+    monkeypatch.setattr(prestart.services, "admin_ensure", admin_ensure)
+    service_env.setenv("ADMIN_USERNAME", "root")
+    service_env.setenv("ADMIN_EMAIL", "root@example.com")
+    service_env.setenv("ADMIN_PASSWORD", ADMIN_PASSWORD)
+    assert main(["prestart"]) == 0
+    assert holders == [1]
+    assert _prestart_lock_holders(empty_database_url) == 0  # and let go afterwards
+
+
 def test_prestart_refuses_a_weak_admin_password(service_env):
     service_env.setenv("ADMIN_USERNAME", "root")
     service_env.setenv("ADMIN_EMAIL", "root@example.com")

@@ -8,7 +8,8 @@ ends.
 from __future__ import annotations
 
 import logging
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from importlib.resources import files
 from typing import Any
 
@@ -148,6 +149,18 @@ def alembic_config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(files("user_service") / "migrations"))
     return config
+
+
+@contextmanager
+def prestart_lock(engine: Engine) -> Iterator[None]:
+    """Hold the prestart advisory lock for the block, on a connection of ``engine`` (one
+    made with ``bounded=False``: another replica may hold the lock a while)."""
+    with (
+        engine.connect() as connection,
+        closing(connection.connection.cursor()) as cursor,
+        migration_lock(cursor),
+    ):
+        yield
 
 
 def migrate(engine: Engine, revision: str = "head") -> list[str]:

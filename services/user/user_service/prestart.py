@@ -5,7 +5,7 @@ Wait for the database, apply the migrations and say which, the way every service
 (``timekeeper_service.prestart``: retries only while the server cannot be reached or is
 starting, one line and exit status 1 when it refuses us or stays unreachable, migrations in
 turns under an advisory lock); then create the first admin when ``ADMIN_USERNAME``,
-``ADMIN_EMAIL`` and ``ADMIN_PASSWORD`` are set. Idempotent.
+``ADMIN_EMAIL`` and ``ADMIN_PASSWORD`` are set, under that lock too. Idempotent.
 """
 
 from __future__ import annotations
@@ -37,14 +37,17 @@ def prestart(app: Flask, *, attempts: int | None = None) -> None:
             delay=settings.prestart_db_delay_seconds,
             logger=logger,
         )
+        if settings.admin_username:
+            # Under the same lock: replicas that start together would both find no admin,
+            # and the second would fail on its unique username.
+            with db.prestart_lock(migrations):
+                create_admin(
+                    username=settings.admin_username,
+                    email=settings.admin_email,
+                    password=settings.admin_password.get_secret_value(),
+                )
     finally:
         migrations.dispose()
-    if settings.admin_username:
-        create_admin(
-            username=settings.admin_username,
-            email=settings.admin_email,
-            password=settings.admin_password.get_secret_value(),
-        )
 
 
 def create_admin(*, username: str, email: str, password: str) -> None:
