@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 import pytest
 
@@ -102,3 +103,58 @@ def test_configure_logging(log_format):
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+
+
+def _forget_counter(observability) -> None:
+    """A worker's state before its first introspection: no counter made or registered."""
+    from prometheus_client import REGISTRY
+
+    collector = REGISTRY._names_to_collectors.get("timekeeper_introspection_requests")
+    if collector is not None:
+        REGISTRY.unregister(collector)
+    for name in ("introspection_requests", "_introspection_requests"):
+        cache_clear = getattr(getattr(observability, name, None), "cache_clear", None)
+        if cache_clear:
+            cache_clear()
+
+
+def test_the_introspection_counter_is_made_once_when_threads_ask_together(monkeypatch):
+    # gthread workers: a worker's first requests may all ask for the counter at once, and a
+    # second Counter of the same name is refused (DuplicateTimeseries: a 500)
+    import prometheus_client
+
+    from user_service import observability
+
+    made: list[object] = []
+    second_asked = threading.Event()
+
+    class SlowCounter(prometheus_client.Counter):
+        def __init__(self, *args, **kwargs):
+            made.append(self)
+            if len(made) == 1:
+                # hold the first construction until another one starts (or a second has
+                # passed: when they take turns, none will)
+                second_asked.wait(timeout=1)
+            else:
+                second_asked.set()
+            super().__init__(*args, **kwargs)
+
+    _forget_counter(observability)
+    monkeypatch.setattr(prometheus_client, "Counter", SlowCounter)
+    got: list[object] = []
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            got.append(observability.introspection_requests())
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert errors == []
+    assert len(made) == 1
+    assert got == [made[0], made[0]]

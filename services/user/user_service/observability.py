@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -111,8 +112,18 @@ def init_app(app: Flask) -> None:
 # prometheus_client picks in-process or multiprocess values when it is imported, and
 # gunicorn imports this package before gunicorn_conf sets PROMETHEUS_MULTIPROC_DIR: so it
 # is imported on first use, in the worker.
-@functools.cache
 def introspection_requests() -> Any:
+    # gthread workers: a worker's first requests may ask at once, and functools.cache does
+    # not make them wait for each other (a second Counter of the name is a 500)
+    with _metrics_lock:
+        return _introspection_requests()
+
+
+_metrics_lock = threading.Lock()
+
+
+@functools.cache
+def _introspection_requests() -> Any:
     from prometheus_client import Counter
 
     return Counter(
