@@ -111,3 +111,25 @@ def test_every_variable_dynamic_yml_reads_is_documented() -> None:
     assert used == documented
     readme = (GATEWAY_DIR / "README.md").read_text()
     assert all(f"`{name}`" in readme for name in used)
+
+
+def test_traefik_lets_go_of_an_idle_upstream_connection_before_the_service_does() -> None:
+    # A service's gunicorn closes a keep-alive connection idle for `keepalive` seconds (its
+    # gthread worker sweeps them about once a second). Were Traefik to keep idle connections
+    # longer, it would now and then send a request on one at the moment the service closes
+    # it: a GET Go's transport quietly sends again, a POST a 502 (then the gateway's 503),
+    # since a write that may have been received is never resent.
+    idle = re.search(r"^ +idleConnTimeout: (\d+)s$", (TRAEFIK_DIR / "dynamic.yml").read_text(), re.M)
+    assert idle, "the upstreams transport sets idleConnTimeout in whole seconds"
+    root = GATEWAY_DIR.parent
+    shared = root / "libs" / "timekeeper_service" / "timekeeper_service" / "gunicorn_conf.py"
+    keepalive = re.search(r'^ +"keepalive": (\d+),$', shared.read_text(), re.M)
+    assert keepalive, "the services' shared gunicorn settings set keepalive in whole seconds"
+    assert int(idle.group(1)) + 2 <= int(keepalive.group(1))
+    # and no service sets its own
+    for conf in (
+        root / "services" / "user" / "user_service" / "gunicorn_conf.py",
+        root / "services" / "hours" / "hours_service" / "gunicorn_conf.py",
+        GATEWAY_DIR / "docs" / "docs_service" / "gunicorn_conf.py",
+    ):
+        assert "keepalive" not in conf.read_text(), conf
