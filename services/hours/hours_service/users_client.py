@@ -2,8 +2,11 @@
 
 One module-level :class:`requests.Session` per process (gunicorn imports the app after
 forking, so each worker has its own pool). Connection errors are retried a bounded number
-of times (the request never reached the user service, so a retry is safe even for POST);
-read timeouts and 5xx answers are not retried: the caller gets 503 at once.
+of times (the request never reached the user service, so a retry is safe even for POST),
+and so is a connection the user service closed without answering: a pooled keep-alive
+connection it let go of, or a replica that is stopping, at the moment a request was sent
+on it. Introspection and the health check change nothing, so sending one again is safe.
+Read timeouts and 5xx answers are not retried: the caller gets 503 at once.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from hours_service.observability import REQUEST_ID_HEADER, current_request_id
@@ -27,14 +31,23 @@ class UserServiceError(Exception):
     """The user service could not be asked, or its answer is unusable."""
 
 
+class _Retry(Retry):
+    """urllib3 counts a connection closed without an answer as a read error, with a read
+    timeout; here only the timeout is one (never retried), the closed connection an
+    "other" error, retried as often as a refused connection."""
+
+    def _is_read_error(self, err: Exception) -> bool:
+        return isinstance(err, ReadTimeoutError)
+
+
 def build_session() -> requests.Session:
-    retry = Retry(
+    retry = _Retry(
         total=CONNECT_RETRIES,
         connect=CONNECT_RETRIES,
         read=0,
         status=0,
         redirect=0,
-        other=0,
+        other=CONNECT_RETRIES,
         backoff_factor=0.05,
         raise_on_status=False,
     )
