@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint fmt up down logs seed dev e2e contracts contracts-breaking landed bench traefik clean
+.PHONY: help bootstrap test lint fmt up down logs swarm-up swarm-down swarm-roll seed dev e2e contracts contracts-breaking landed bench traefik clean
 
 help: ## Show this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,15 @@ down: ## Docker: stop the stack (ARGS=--volumes also deletes the database)
 
 logs: ## Docker: follow the stack's logs (ARGS=<service> for one)
 	@scripts/compose-logs.sh $(ARGS)
+
+swarm-up: ## Docker Swarm: a single-node swarm if none, build, deploy 2 replicas each, wait until healthy, print the URLs
+	@scripts/swarm-up.sh
+
+swarm-down: ## Docker Swarm: remove the stack (keeps data and secrets; ARGS=--volumes removes everything)
+	@scripts/swarm-down.sh $(ARGS)
+
+swarm-roll: ## Docker Swarm: rebuild one service and roll it out with nothing dropped (SERVICE=hours)
+	@scripts/swarm-roll.sh $(SERVICE)
 
 dev: bootstrap ## No Docker: run the whole stack as local processes in the foreground (GATEWAY_PORT=8080)
 	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_dev.stack
