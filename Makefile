@@ -51,7 +51,7 @@ dev: bootstrap ## No Docker: run the whole stack as local processes in the foreg
 seed: ## Create a demo user and a week of entries (against `make up` or `make dev`; rerunning is harmless)
 	GATEWAY_PORT=$${GATEWAY_PORT:-8080} $(PY) -m timekeeper_dev.seed
 
-e2e: bootstrap ## Whole-stack tests through the gateway (E2E_DRIVER=compose|local; default compose if Docker answers)
+e2e: bootstrap ## Whole-stack tests through the gateway (E2E_DRIVER=compose|local|swarm; default compose if Docker answers)
 	cd e2e && ../$(PY) -m pytest $(PYTEST_ARGS)
 
 contracts: bootstrap ## Regenerate contracts/*.openapi.json from the code (commit the result)

@@ -5,11 +5,15 @@
   binary).
 - :class:`~timekeeper_dev.stack.compose.ComposeStack`: testcontainers' ``DockerCompose``
   on docker-compose.yml.
+- :class:`~timekeeper_dev.stack.swarm.SwarmStack`: deploy/swarm/stack.yml on a
+  single-node Docker Swarm, two replicas of the user and hours services.
 
-Both expose the same small surface (:class:`~timekeeper_dev.stack.base.Stack`): the
+All expose the same small surface (:class:`~timekeeper_dev.stack.base.Stack`): the
 gateway URL, stopping and starting one service, freezing and thawing a service or
-Postgres, restarting Postgres, and the services' logs. :func:`pick_driver` chooses one; each driver module is imported only when picked
-(the compose driver needs testcontainers, the local one a Traefik binary).
+Postgres, restarting Postgres, and the services' logs. :func:`pick_driver` chooses one;
+each driver module is imported only when picked (the compose driver needs testcontainers,
+the local one a Traefik binary). The swarm driver is never the default:
+``E2E_DRIVER=swarm`` asks for it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from timekeeper_dev.stack.base import FREEZABLE, SERVICES, Stack
 
 __all__ = ["DRIVERS", "FREEZABLE", "SERVICES", "Stack", "docker_answers", "pick_driver"]
 
-DRIVERS = ("compose", "local")
+DRIVERS = ("compose", "local", "swarm")
 
 
 def docker_answers() -> bool:
@@ -46,4 +50,8 @@ def pick_driver(name: str | None = None) -> Stack:
         from timekeeper_dev.stack.compose import ComposeStack
 
         return ComposeStack()
+    if name == "swarm":
+        from timekeeper_dev.stack.swarm import SwarmStack
+
+        return SwarmStack()
     raise ValueError(f"E2E_DRIVER must be one of {', '.join(DRIVERS)}, not {name!r}")
