@@ -26,7 +26,7 @@ CATEGORIES = (
         "authentication (cached introspection)",
         "IntrospectionAuthentication.authenticate (hours_service/auth.py)",
     ),
-    ("DB connection health check", "DatabaseWrapper.is_usable (django/db/backends/postgresql/base.py)"),
+    ("DB connection health check", "DatabaseWrapper.is_usable (hours_service/db/base.py)"),
     ("query parameters: serializer + FilterSet", "Api.validated (hours_service/timesheets/apis.py)"),
     ("query parameters: serializer + FilterSet", "entry_list (hours_service/timesheets/selectors.py)"),
     ("COUNT(*) for the page's count", "QuerySet.count (django/db/models/query.py)"),

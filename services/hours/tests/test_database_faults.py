@@ -95,11 +95,30 @@ def test_a_statement_on_a_frozen_database_fails_in_time(cluster, database):
     assert _select(database) == (1,)
 
 
-def test_the_health_check_of_a_kept_connection_fails_in_time(cluster, database):
+def test_the_health_check_of_a_kept_connection_does_not_wait_for_the_server(cluster, database):
+    """The check before a request reuses a connection asks the server nothing: on a frozen
+    server it passes at once, and the request's own statement meets the answer bound."""
     database.settings_dict["CONN_HEALTH_CHECKS"] = True
     database.connect()
     with cluster.frozen():
-        assert _in_time(database.is_usable) == ("value", False)
+        assert _in_time(database.is_usable) == ("value", True)
+        kind, error = _in_time(lambda: _select(database))
+        assert kind == "error" and isinstance(error, OperationalError), error
+        assert not database.is_usable()  # given up on: closed
+    database.close()
+    assert _select(database) == (1,)
+
+
+def test_a_connection_the_server_closed_is_not_reused(cluster, database):
+    database.settings_dict["CONN_HEALTH_CHECKS"] = True
+    database.connect()
+    pid = database.connection.info.backend_pid
+    with psycopg.connect(cluster.url("hours"), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while database.is_usable():  # the server's goodbye reaches the socket a moment later
+        assert time.monotonic() < deadline, "a connection the server closed still looks usable"
+        time.sleep(0.05)
     database.close()
     assert _select(database) == (1,)
 

@@ -4,8 +4,9 @@ disk, a paused machine, a lock held too long) costs a request a prompt 503
 (:mod:`hours_service.errors`), never a worker stuck for as long as it lasts.
 
 Each wait has its own bound, the same as the user service's (``user_service.db``). At worst a
-request waits for a kept connection's health check, then for a new connection:
-HEALTH_CHECK + CONNECT, 3 s; or for an answer in the middle of its work: ANSWER, 3 s.
+request waits for a new connection, CONNECT, 2 s, or for an answer, ANSWER, 3 s. The check of a
+kept connection before a request reuses it (CONN_HEALTH_CHECKS) asks the server nothing, so it
+has no wait to bound (:meth:`.base.DatabaseWrapper.is_usable`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ LOCK_TIMEOUT_MS = 1000
 #: client side, for a server that does not answer at all (only the client can tell): longer
 #: than the statement timeout, so that a server that answers always does so first
 ANSWER_TIMEOUT_SECONDS = 3.0
-#: the check of a kept connection before a request reuses it (CONN_HEALTH_CHECKS): a server in
-#: good health answers ``SELECT 1`` at once, so the check gives up sooner than a statement
-HEALTH_CHECK_SECONDS = 1.0
 
 #: ``DATABASES[...]["OPTIONS"]`` with those bounds (``answer_timeout`` is read by :mod:`.base`)
 OPTIONS = {

@@ -10,6 +10,7 @@ has no bound on waiting for an answer. psycopg waits for every answer in
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,8 +18,6 @@ from typing import Any
 import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.postgresql import base
-
-from hours_service.db import HEALTH_CHECK_SECONDS
 
 #: psycopg's interval between checks for Ctrl-C while it waits (it does not bound the wait).
 WAIT_INTERVAL = 0.1
@@ -75,10 +74,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return connection
 
     def is_usable(self) -> bool:
-        if self.connection is None:
+        """Whether a kept connection is fit to reuse (CONN_HEALTH_CHECKS), told without asking
+        the server: an idle connection's server says nothing unprompted unless it is going away
+        (a FATAL as it shuts down, or its end of the socket closed), so anything to read on the
+        socket, or a session not idle, is a connection to replace. A server that stops
+        answering is not told apart here: the request's own query meets the answer bound."""
+        connection = self.connection
+        if connection is None or connection.closed:
             return False
-        with self.connection.answering_within(HEALTH_CHECK_SECONDS):
-            return super().is_usable()
+        if connection.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            return False
+        poll = select.poll()
+        poll.register(connection.fileno(), select.POLLIN)
+        return not poll.poll(0)
 
     def without_bounds(self) -> None:
         """Let this connection, from now on, wait as long as the server takes: no statement or
