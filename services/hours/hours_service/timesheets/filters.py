@@ -23,7 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.fields import BooleanField as DrfBooleanField
 
-from hours_service.timesheets.models import TAG_LENGTH, Entry, Project
+from hours_service.timesheets.models import MAX_ENTRY_DURATION, TAG_LENGTH, Entry, Project
 from hours_service.timesheets.serializers import EARLIEST, END, INSTANT_RANGE, MAX_ID
 
 
@@ -135,7 +135,13 @@ class EntryListFilter(EntryFilter):
 
     @staticmethod
     def filter_from(queryset: QuerySet[Entry], name: str, value: datetime) -> QuerySet[Entry]:
-        return queryset.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=value))
+        # An entry lasts at most MAX_ENTRY_DURATION (entry_at_most_24h): one that ends after
+        # ``value`` started after ``value - MAX_ENTRY_DURATION``. Said in the query, that bound
+        # lets Postgres read the user's index from there on (and the running entry from its
+        # own), not every entry of the user before ``to``.
+        return queryset.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=value, started_at__gt=value - MAX_ENTRY_DURATION)
+        )
 
     @staticmethod
     def filter_to(queryset: QuerySet[Entry], name: str, value: datetime) -> QuerySet[Entry]:
