@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, Func, QuerySet
+from django.db.models.expressions import RawSQL
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
@@ -54,14 +55,37 @@ def page_parameters(request: Request) -> tuple[int, int]:
     )
 
 
+#: the page query's column with the total: ``count(*)`` of the same rows, as a subquery
+TOTAL = "page_total"
+_COUNT = Func(template="count(*)", output_field=BigIntegerField())
+
+
+def page_rows(queryset: QuerySet, *, offset: int, limit: int) -> tuple[list[Any], int]:
+    """The rows of ``queryset`` from ``offset`` (at most ``limit``) and how many it has in all.
+
+    One query answers both: the count is a scalar subquery that does not depend on the row,
+    which Postgres runs once (an InitPlan), so the exact total costs no second round trip, and
+    page and total come from the same snapshot. Only a page past the last, which has no row to
+    carry the total, asks for the count on its own. The subquery goes in as the SQL Django
+    writes for the count, not as a ``Subquery``, whose aliases Django rewrites on every call;
+    in SQL the subquery's own FROM is what its names refer to.
+    """
+    count_sql, count_params = queryset.order_by().values_list(_COUNT).query.sql_with_params()
+    total = RawSQL(f"({count_sql})", count_params, output_field=BigIntegerField())  # noqa: S611 - Django's SQL, values as params
+    rows = list(queryset.annotate(**{TOTAL: total})[offset : offset + limit])
+    if not rows:
+        return [], queryset.count() if offset else 0
+    if isinstance(rows[0], tuple):  # values_list(): the annotation is the last value
+        return [row[:-1] for row in rows], rows[0][-1]
+    return rows, getattr(rows[0], TOTAL)
+
+
 def paginated_items(
     *, queryset: QuerySet, items: Callable[[Sequence[Any]], list[Any]], request: Request
 ) -> Response:
     """The page of ``queryset`` the request asks for; ``items`` turns its rows into the body's."""
     page, per_page = page_parameters(request)
-    total = queryset.count()
-    offset = (page - 1) * per_page
-    rows = list(queryset[offset : offset + per_page]) if offset < total else []
+    rows, total = page_rows(queryset, offset=(page - 1) * per_page, limit=per_page)
     pages = math.ceil(total / per_page)
     body = {"items": items(rows), "page": page, "per_page": per_page, "total": total, "pages": pages}
     query = ((name, value) for name, values in request.query_params.lists() for value in values)
