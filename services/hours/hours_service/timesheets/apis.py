@@ -30,13 +30,13 @@ from hours_service.timesheets.export import csv_lines
 from hours_service.timesheets.filters import EntryFilter, EntryListFilter, ProjectFilter
 from hours_service.timesheets.models import Entry, Project
 from hours_service.timesheets.serializers import (
-    ENTRY_COLUMNS,
     UTC,
     AwareDateTimeField,
     CalendarDateField,
     EntryOutput,
     ProjectOutput,
     TimeZoneField,
+    entry_columns,
     entry_rows,
     id_field,
     problems,
@@ -234,11 +234,8 @@ class EntryListApi(Api):
         entries = self.filter_queryset(
             selectors.entry_list(**self.caller(request), user_id=params.get("user"))
         )
-        now = timezone.now()
         return paginated_items(
-            queryset=entries.values_list(*ENTRY_COLUMNS),
-            items=lambda rows: entry_rows(rows, now=now),
-            request=request,
+            queryset=entries.values_list(*entry_columns(timezone.now())), items=entry_rows, request=request
         )
 
 
