@@ -72,7 +72,7 @@ LOGGING = logging_config(_settings.log_level, _settings.log_format)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["hours_service.auth.IntrospectionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["hours_service.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["hours_service.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [],
     "DEFAULT_SCHEMA_CLASS": "hours_service.openapi.AutoSchema",
