@@ -89,15 +89,14 @@ def access_token_verify(*, session: Session, token: str) -> AccessContext | None
     claims = access_token_decode(token)
     if claims is None:
         return None
-    revoked = session.scalar(
-        select(
-            exists().where(RevokedAccessToken.jti == claims["jti"])
-            | exists().where(TokenFamily.id == uuid.UUID(claims["sid"]), TokenFamily.revoked_at.is_not(None))
+    # One query, one round trip: the user, unless the token or its session is revoked.
+    user = session.scalar(
+        select(User).where(
+            User.id == uuid.UUID(claims["sub"]),
+            ~exists().where(RevokedAccessToken.jti == claims["jti"]),
+            ~exists().where(TokenFamily.id == uuid.UUID(claims["sid"]), TokenFamily.revoked_at.is_not(None)),
         )
     )
-    if revoked:
-        return None
-    user = user_get(session=session, user_id=uuid.UUID(claims["sub"]))
     if user is None or not user.is_active:
         return None
     context = AccessContext(user=user, claims=claims)
