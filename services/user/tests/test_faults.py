@@ -204,3 +204,40 @@ def test_a_database_that_stops_answering_while_a_request_ends_leaves_its_answer(
     assert any(r.levelname == "WARNING" and "as the request ended" in r.getMessage() for r in caplog.records)
     monkeypatch.setattr(Session, "close", real_close)
     assert client.get("/api/users/v1/users/me", headers=auth_headers).status_code == 200
+
+
+# -- a pooled connection is checked without a round trip -----------------------------------------
+
+
+def test_taking_a_pooled_connection_asks_the_server_nothing(settings, monkeypatch) -> None:
+    engine = db.make_engine(settings)
+    try:
+        db.ping(engine)
+
+        def no_ping(*_: Any) -> bool:
+            raise AssertionError("the pool pinged the server before handing out a connection")
+
+        monkeypatch.setattr(engine.dialect, "do_ping", no_ping)
+        db.ping(engine)  # the same connection, taken again
+    finally:
+        engine.dispose()
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced(settings) -> None:
+    engine = db.make_engine(settings, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with psycopg.connect(str(settings.database_url), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + ANSWER_BOUND
+        while True:  # the server's goodbye reaches the pooled connection's socket a moment later
+            with engine.connect() as connection:
+                now = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            if now != pid:
+                break
+            assert time.monotonic() < deadline, "the pool still hands out the closed connection"
+            time.sleep(0.05)
+        db.ping(engine)
+    finally:
+        engine.dispose()

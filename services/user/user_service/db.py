@@ -8,6 +8,7 @@ ends.
 from __future__ import annotations
 
 import logging
+import select
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from importlib.resources import files
@@ -20,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from timekeeper_service.prestart import migration_lock
 from timekeeper_service.prestart import target as prestart_target
@@ -35,8 +36,9 @@ EXTENSION = "user_service.db"
 # -- how long a request waits on the database -------------------------------------------
 # A database that hangs (a stalled disk, a paused machine, a lock held too long) must cost a
 # request a prompt 503 (errors.handle_database_unavailable), never a worker stuck for as long
-# as it lasts. Each wait has its own bound; at worst a request waits for a pooled connection
-# that no longer answers, then for a new one: ANSWER + CONNECT, 5 s.
+# as it lasts. Each wait has its own bound; at worst a request waits for an answer on a pooled
+# connection, ANSWER, 3 s, or for a new one, CONNECT, 2 s. Taking a pooled connection asks the
+# server nothing (connection_is_quiet), so it has no wait to bound.
 #: libpq's connect_timeout (its smallest): a server that accepts no connection, or accepts
 #: one and never greets it
 CONNECT_TIMEOUT_SECONDS = 2
@@ -73,6 +75,20 @@ class BoundedConnection(psycopg.Connection):
             raise AnswerTimeout(f"the database did not answer within {ANSWER_TIMEOUT_SECONDS:g} s") from exc
 
 
+def connection_is_quiet(connection: psycopg.Connection) -> bool:
+    """Whether a pooled connection is fit to hand out, told without asking the server: an idle
+    connection's server says nothing unprompted unless it is going away (a FATAL as it shuts
+    down, or its end of the socket closed), so anything to read on the socket, or a session not
+    idle, is a connection to replace. A server that stops answering is not told apart here: the
+    request's own query meets the answer bound. (A ping, ``pool_pre_ping``, cost every request a
+    round trip.)"""
+    if connection.closed or connection.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return False
+    poll = select.poll()
+    poll.register(connection.fileno(), select.POLLIN)
+    return not poll.poll(0)
+
+
 def make_engine(settings: Settings, *, bounded: bool = True, **kwargs: Any) -> Engine:
     """The service's engine (``kwargs`` override ``create_engine`` options). ``bounded=False``
     is for migrations, which may run and wait for locks (another replica's prestart) as long
@@ -86,13 +102,18 @@ def make_engine(settings: Settings, *, bounded: bool = True, **kwargs: Any) -> E
             f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
         )
     options = {
-        "pool_pre_ping": True,
         "pool_size": 5,
         "max_overflow": 5,
         "pool_timeout": POOL_TIMEOUT_SECONDS,
         "connect_args": connect_args,
     }
     engine = create_engine(settings.sqlalchemy_url, **{**options, **kwargs})
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: psycopg.Connection, _record: Any, _proxy: Any) -> None:
+        if not connection_is_quiet(dbapi_connection):
+            raise DisconnectionError("the database closed the connection")  # the pool takes another
+
     if bounded:
 
         @event.listens_for(engine, "do_connect")
