@@ -23,6 +23,10 @@ from pytest_postgresql.executors import NoopExecutor
 
 from timekeeper_dev.postgres import PostgresCluster
 
+# The suites' shared assertion helpers: rewritten like the tests' own asserts, so a failure
+# shows the values compared.
+pytest.register_assert_rewrite("timekeeper_dev.prestart_checks")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

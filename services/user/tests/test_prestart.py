@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from timekeeper_dev.net import free_port
 from timekeeper_dev.postgres import PostgresCluster
+from timekeeper_dev.prestart_checks import RETRY_LINE, assert_retry_line
 from timekeeper_dev.process import command_running, json_lines, read_until, run_command
 
 from tests.helpers import migration_revisions
@@ -135,21 +136,6 @@ def test_prestart_works_with_the_right_password(postgresql_cluster, password_rol
     assert RIGHT_PASSWORD not in result.stderr
 
 
-RETRY_LINE = "database not reachable yet, retrying"
-
-
-def assert_retry_line(line: dict, *, attempt: int, attempts: int) -> None:
-    """The retry line, word for word and field for field the hours service's
-    (its tests/test_prestart.py checks the same)."""
-    assert sorted(line) == ["attempt", "attempts", "level", "logger", "msg", "reason", "request_id", "ts"]
-    assert line["msg"] == RETRY_LINE
-    assert (line["level"], line["logger"], line["request_id"]) == ("WARNING", "user_service.prestart", None)
-    assert (line["attempt"], line["attempts"]) == (attempt, attempts)
-    assert "Connection refused" in line["reason"]
-    assert "\n" not in line["reason"]
-    assert "connection to server at" not in line["reason"]  # libpq's preamble is cut, as in the give-up line
-
-
 def test_prestart_retries_while_the_server_is_unreachable_then_fails():
     """PRESTART_DB_ATTEMPTS tries, PRESTART_DB_DELAY_SECONDS apart, then one line that names the
     target (never the password) and exit status 1, without a traceback."""
@@ -164,7 +150,7 @@ def test_prestart_retries_while_the_server_is_unreachable_then_fails():
     assert WRONG_PASSWORD not in result.stdout + result.stderr
     lines = json_lines(result.stderr)  # JSON lines only
     (retry,) = [line for line in lines if line["msg"] == RETRY_LINE]
-    assert_retry_line(retry, attempt=1, attempts=2)
+    assert_retry_line(retry, logger="user_service.prestart", attempt=1, attempts=2)
     (line,) = [line for line in lines if line["level"] == "ERROR"]
     assert line["msg"].startswith("database not reachable after 2 attempts, giving up")
     assert f"(host 127.0.0.1, port {port}, database x, user nobody)" in line["msg"]
