@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import threading
 import time
@@ -10,6 +9,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
+from timekeeper_dev.process import run_command
 from timekeeper_service.prestart import PRESTART_LOCK_ID, DatabaseUnreachable, wait_for_database
 
 from tests.helpers import TOKEN_URL, make_app, migration_revisions
@@ -19,6 +19,8 @@ from user_service.config import Settings
 from user_service.prestart import logger
 
 ADMIN_PASSWORD = "an admin password"
+#: the very command Compose and the container entrypoint run
+PRESTART = [sys.executable, "-m", "user_service", "prestart", "--attempts", "2"]
 
 
 @pytest.fixture
@@ -204,14 +206,7 @@ def test_migrate_says_which_revisions_it_applied(empty_database_url):
 def test_python_dash_m_runs_prestart(empty_database_url):
     """The very command Compose and the container entrypoint run."""
     env = {"DATABASE_URL": empty_database_url, "APP_ENV": "test", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "user_service", "prestart", "--attempts", "2"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_command(PRESTART, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert '"msg": "database migrated"' in result.stderr
     assert "users" in tables(empty_database_url)
@@ -230,14 +225,7 @@ def test_prestart_takes_its_secrets_from_files(tmp_path, empty_database_url):
         "ADMIN_EMAIL": "root@example.com",
         "ADMIN_PASSWORD_FILE": str(tmp_path / "admin_password"),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "user_service", "prestart", "--attempts", "2"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_command(PRESTART, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert can_log_in(empty_database_url, "root", ADMIN_PASSWORD)
 
