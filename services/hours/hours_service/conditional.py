@@ -1,11 +1,8 @@
-"""Conditional requests, the same in every service (CONTRIBUTING.md, "Conditional requests").
-
-Every single resource answers with a strong ``ETag``: a digest of its representation (less
-what is computed at answer time), so it changes exactly when what a client sees changes. A
-read with a matching ``If-None-Match`` is a 304; a change (``PATCH``, ``DELETE``) whose
-``If-Match`` no longer matches is a 412 problem, decided by the service under the row's
-lock (:func:`if_match` makes the check the service runs), so two writers that read the same
-version cannot both win. Without ``If-Match`` a change is made as before.
+"""Conditional requests: the rules are CONTRIBUTING.md's "Conditional requests", the ETag
+digest ``timekeeper_service.conventions.etag``. Here: the 304 for a read
+(:func:`not_modified`) and the If-Match check a service runs under the row's lock, in the
+transaction that writes (:func:`if_match`), so two writers that read one version cannot both
+win.
 """
 
 from __future__ import annotations

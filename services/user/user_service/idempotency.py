@@ -1,14 +1,8 @@
-"""Safe retries of creating requests, the same in every service (CONTRIBUTING.md,
-"Idempotency-Key").
-
-A creating ``POST`` sent with ``Idempotency-Key: <key>`` is done once per scope and key: a
-retry with the same body gets the first answer again (status and body, with
-``Idempotent-Replayed: true``) and writes nothing; the same key with another body (or on
-another path) is a 422. The key, a fingerprint of the request and the answer are kept in
-``idempotency_keys`` for :data:`KEY_TTL`, written in the same transaction as what the request
-creates, so a failed request leaves no key behind (its retry runs again) and a success never
-leaves a key without its answer. Postgres decides races: a retry that arrives while the first
-request runs waits on the key's primary key until that one commits, then replays it.
+"""Safe retries of creating requests: the rules are CONTRIBUTING.md's "Idempotency-Key", the
+figures and the fingerprint ``timekeeper_service.conventions``. Here, for Flask views
+(:func:`idempotent`, per scope and key): the key row is claimed in the request's transaction,
+so a retry that arrives while the first request runs waits on the key's primary key until
+that one commits, then replays it.
 
 The services commit their own work; here they run in a session joined to one connection's
 transaction (``join_transaction_mode="create_savepoint"``), so their commits are savepoints
