@@ -2,7 +2,7 @@
 
 Views get the request's session from :func:`get_session`; services commit their own unit
 of work; the session is closed (and anything uncommitted rolled back) when the request
-ends.
+ends. A view whose only database work is one read may take :func:`autocommit_connection`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from timekeeper_service.prestart import migration_lock
@@ -31,6 +31,7 @@ from user_service.config import Settings
 request_logger = logging.getLogger(__name__)
 
 EXTENSION = "user_service.db"
+AUTOCOMMIT_EXTENSION = "user_service.db.autocommit"
 
 
 # -- how long a request waits on the database -------------------------------------------
@@ -126,6 +127,8 @@ def make_engine(settings: Settings, *, bounded: bool = True, **kwargs: Any) -> E
 def init_app(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings)
     app.extensions[EXTENSION] = sessionmaker(engine, expire_on_commit=False)
+    # the same pool; its connections leave it in autocommit and come back reset
+    app.extensions[AUTOCOMMIT_EXTENSION] = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.teardown_appcontext(_close_session)
 
 
@@ -139,6 +142,15 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions[EXTENSION]()
     return g.db_session
+
+
+@contextmanager
+def autocommit_connection() -> Iterator[Connection]:
+    """A pooled connection outside any transaction, for a request whose only database work
+    is one read: the statement is its own transaction, so the request makes one round trip
+    where a session makes three (BEGIN, the query, and the ROLLBACK that ends it)."""
+    with current_app.extensions[AUTOCOMMIT_EXTENSION].connect() as connection:
+        yield connection
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import jwt
 import pytest
 from jsonschema import Draft202012Validator
+from psycopg.pq import TransactionStatus
+from sqlalchemy import event
 
 from tests.factories import PASSWORD, user_create
 from tests.helpers import (
@@ -83,6 +85,24 @@ def test_admin_roles(ask, client, admin):
 def test_answers_are_not_cached(client, tokens, service_headers):
     response = client.post(INTROSPECT_URL, data={"token": tokens["access_token"]}, headers=service_headers)
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_one_statement_outside_a_transaction(app, client, tokens, service_headers):
+    """Introspection runs on every auth-cache miss of every service: its read is one
+    statement on an autocommit connection, one round trip (no BEGIN, no ROLLBACK)."""
+    statements = []
+
+    def record(_conn, cursor, statement, *_args) -> None:
+        statements.append((statement, cursor.connection.info.transaction_status))
+
+    with app.app_context():
+        engine = db.get_engine()
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        assert introspect(client, tokens["access_token"], service_headers)["active"] is True
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert [status for _, status in statements] == [TransactionStatus.IDLE], statements
 
 
 def _none_signed(token: str) -> str:

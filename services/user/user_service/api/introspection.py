@@ -13,7 +13,7 @@ from flask import request
 from user_service import selectors
 from user_service.api.oauth2 import require_form_body
 from user_service.auth import service_auth
-from user_service.db import get_session
+from user_service.db import autocommit_connection
 from user_service.errors import OAuth2Error, oauth2_endpoint
 from user_service.observability import introspection_requests
 from user_service.parsers import APIBlueprint
@@ -39,16 +39,17 @@ def introspect() -> tuple[dict[str, Any], int, dict[str, str]]:
     token = request.form.get("token")
     if not token:
         raise OAuth2Error("invalid_request", "Missing parameter: token.")
-    context = selectors.access_token_verify(session=get_session(), token=token)
-    if context is None:
+    with autocommit_connection() as connection:
+        holder = selectors.access_token_introspect(connection=connection, token=token)
+    if holder is None:
         body: dict[str, Any] = {"active": False}
     else:
-        claims = context.claims
+        claims = holder.claims
         body = {
             "active": True,
             "sub": claims["sub"],
-            "username": context.user.username,
-            "roles": context.roles,
+            "username": holder.username,
+            "roles": holder.roles,
             "exp": claims["exp"],
             "iat": claims["iat"],
             "jti": claims["jti"],
