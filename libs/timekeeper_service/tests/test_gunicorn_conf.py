@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import logging.config
+from datetime import timedelta
 
+import pytest
 from gunicorn.config import Config
 
 from timekeeper_service.config import ServiceSettings
@@ -34,3 +36,20 @@ def test_gunicorn_logging_is_a_working_dict_config_in_either_format():
         logging.config.dictConfig(config)
         assert logging.getLogger("gunicorn.error").level == logging.DEBUG
         assert logging.getLogger("gunicorn.error").handlers
+
+
+def test_gunicorn_builds_no_access_line(monkeypatch: pytest.MonkeyPatch):
+    """The services write their own line per request; gunicorn's logger, configured by a dict,
+    would still gather its access line's fields for every request and hand them to a logger
+    with no handler."""
+    config = Config()
+    for name, value in server_settings(_settings()).items():
+        config.set(name, value)
+    config.set("logconfig_dict", gunicorn_logging(_settings(), "logging.Formatter"))
+    logger = config.logger_class(config)
+
+    def gathered(*_args: object) -> dict[str, str]:
+        raise AssertionError("gunicorn gathered an access line's fields")
+
+    monkeypatch.setattr(logger, "atoms", gathered)
+    logger.access(object(), object(), {}, timedelta(milliseconds=3))

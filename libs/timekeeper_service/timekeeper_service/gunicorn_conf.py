@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from gunicorn.glogging import Logger as _GunicornLogger
+
 from timekeeper_service.config import ServiceSettings
 from timekeeper_service.gunicorn_hooks import drain_unread_body
+
+
+class Logger(_GunicornLogger):
+    """gunicorn's logger less its access log. Each service writes its own line per request;
+    gunicorn, its logging configured by a dict, would still gather its access line's fields
+    for every request (a dict of every header and environ value) and hand them to a logger
+    with no handler."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        return None
 
 
 def server_settings(settings: ServiceSettings) -> dict[str, Any]:
@@ -35,6 +47,7 @@ def server_settings(settings: ServiceSettings) -> dict[str, Any]:
         "control_socket_disable": True,
         # Access logging is the application's (one JSON line per request).
         "accesslog": None,
+        "logger_class": Logger,
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
     }
