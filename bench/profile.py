@@ -19,7 +19,8 @@ from pathlib import Path
 RATE = 67  # samples per second and thread; py-spy falls behind on a busy 2-core machine above ~100
 IN_REQUEST = "ThreadWorker.handle_request (gunicorn/workers/gthread.py)"
 
-#: (what, a frame that marks it) — inclusive shares of the request samples
+#: (what, a frame that marks it): a sample counts once for each "what" any of its frames
+#: marks, as a share of the request samples (the shares of different "what"s overlap)
 CATEGORIES = (
     ("request log line (JSON formatter, handler)", "Logger.info (logging/__init__.py)"),
     (
@@ -30,12 +31,15 @@ CATEGORIES = (
     ("query parameters: serializer + FilterSet", "Api.validated (hours_service/timesheets/apis.py)"),
     ("query parameters: serializer + FilterSet", "entry_list (hours_service/timesheets/selectors.py)"),
     ("COUNT(*) for the page's count", "QuerySet.count (django/db/models/query.py)"),
-    ("page query and model instances", "QuerySet._fetch_all (django/db/models/query.py)"),
-    ("page query and model instances", "ListAPIView.list (rest_framework/mixins.py)"),
+    # the service's page query carries its count (hours_service.pagination.page_rows)
+    ("page query: built, compiled, run, rows read", "page_rows (hours_service/pagination.py)"),
+    ("page query: built, compiled, run, rows read", "QuerySet._fetch_all (django/db/models/query.py)"),
+    ("page query: built, compiled, run, rows read", "ListAPIView.list (rest_framework/mixins.py)"),
     ("waiting on Postgres (all queries)", "Connection.wait (psycopg/connection.py)"),
     ("DRF serializer (.data)", "ListSerializer.to_representation (rest_framework/serializers.py)"),
     ("rows built without a serializer (entry_rows)", "entry_rows (hours_service/timesheets/serializers.py)"),
     ("JSON rendering", "JSONRenderer.render (rest_framework/renderers.py)"),
+    ("JSON rendering", "JSONRenderer.render (hours_service/renderers.py)"),
     ("writing the response (gunicorn)", "Response.write (gunicorn/http/wsgi.py)"),
 )
 
@@ -70,11 +74,13 @@ class Profile:
     samples: int
     inclusive: Counter[str]
     own: Counter[str]
+    labelled: Counter[str]
 
     @classmethod
     def read(cls, raw: Path) -> Profile:
         inclusive: Counter[str] = Counter()
         own: Counter[str] = Counter()
+        labelled: Counter[str] = Counter()
         samples = 0
         for line in raw.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
@@ -83,19 +89,20 @@ class Profile:
                 continue
             n = int(count)
             samples += n
-            for name in set(frames):
+            names = set(frames)
+            for name in names:
                 inclusive[name] += n
             own[frames[-1]] += n
-        return cls(samples, inclusive, own)
+            for label in {label for label, frame in CATEGORIES if frame in names}:
+                labelled[label] += n
+        return cls(samples, inclusive, own, labelled)
 
     def share(self, count: int) -> float:
         return round(100 * count / self.samples, 1) if self.samples else 0.0
 
     def categories(self) -> list[tuple[str, float]]:
-        shares: dict[str, float] = {}
-        for label, frame in CATEGORIES:
-            shares[label] = shares.get(label, 0.0) + self.share(self.inclusive[frame])
-        return [(label, round(share, 1)) for label, share in shares.items()]
+        labels = dict.fromkeys(label for label, _ in CATEGORIES)
+        return [(label, self.share(self.labelled[label])) for label in labels]
 
     def top(self, counter: Counter[str], n: int) -> list[tuple[str, float]]:
         return [(name, self.share(count)) for name, count in counter.most_common(n)]

@@ -504,3 +504,20 @@ def test_a_login_answered_busy_is_tried_again(monkeypatch) -> None:
     assert seed.login("http://user", "bench", "secret") == {"access_token": "a", "refresh_token": "r"}
     assert len(calls) == 2
     assert calls[0] == {"grant_type": "password", "username": "bench", "password": "secret"}
+
+
+def test_a_profile_sample_counts_once_for_its_category(tmp_path) -> None:
+    from bench import profile
+
+    request = "process 1;thread 2;ThreadWorker.handle_request (gunicorn/workers/gthread.py:10)"
+    page = "page_rows (hours_service/pagination.py:60);QuerySet._fetch_all (django/db/models/query.py:1952)"
+    raw = tmp_path / "raw.txt"
+    raw.write_text(
+        f"{request};{page};Connection.wait (psycopg/connection.py:479) 3\n"
+        f"{request};JSONRenderer.render (hours_service/renderers.py:20) 1\n"
+        "process 1;thread 3;idle (selectors.py:1) 4\n"
+    )
+    shares = dict(profile.Profile.read(raw).categories())
+    assert shares["page query: built, compiled, run, rows read"] == 75.0  # not 150: two frames mark it
+    assert shares["waiting on Postgres (all queries)"] == 75.0
+    assert shares["JSON rendering"] == 25.0
