@@ -510,7 +510,11 @@ def render(data: Run, baseline: Run | None = None) -> str:
         "",
         "py-spy samples every thread of the hours workers while wrk drives the scenario; samples of "
         "threads idle between requests are dropped, waiting on Postgres stays in. Profiling slows "
-        "the service, so these runs are separate from the measured ones.",
+        "the service, so these runs are separate from the measured ones. A frame that lets go of "
+        "the GIL for a system call (psycopg sending a query or polling its socket, gunicorn writing "
+        "the answer) is also charged the time its thread then waits to take the GIL back from the "
+        "worker's other threads: a large own share on such a frame is mostly that wait, not CPU "
+        "(`py-spy --gil`, which samples only the thread holding the GIL, hardly shows them).",
         "",
     ]
     for name, profile in data["profiles"].items():
