@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -136,18 +137,31 @@ class ProjectCreateApi(Api):
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
 
+def _project_tag(body: Mapping[str, Any]) -> str:
+    return etag(body)
+
+
+def _entry_tag(body: Mapping[str, Any]) -> str:
+    # duration_seconds is computed at answer time (a running entry's grows): not versioned
+    return etag(body, exclude=("duration_seconds",))
+
+
 def project_etag(project: Project) -> str:
-    return etag(ProjectOutput(project).data)
+    return _project_tag(ProjectOutput(project).data)
 
 
 def entry_etag(entry: Entry) -> str:
-    # duration_seconds is computed at answer time (a running entry's grows): not versioned
-    return etag(EntryOutput(entry).data, exclude=("duration_seconds",))
+    return _entry_tag(EntryOutput(entry).data)
 
 
-def _read(body: dict[str, Any], etag: str, request: Request) -> Response:
-    """The representation with its ETag, or the 304 when If-None-Match still matches it."""
-    return conditional.not_modified(request, etag) or Response(body, headers={"ETag": etag})
+def _tagged(
+    body: Mapping[str, Any], tag_of: Callable[[Mapping[str, Any]], str], request: Request | None = None
+) -> Response:
+    """``body`` with its ETag, a digest of the body itself (so one serialization makes both);
+    for a read (``request`` given), the 304 when If-None-Match still matches."""
+    tag = tag_of(body)
+    unchanged = conditional.not_modified(request, tag) if request is not None else None
+    return unchanged or Response(body, headers={"ETag": tag})
 
 
 class ProjectDetailApi(Api):
@@ -162,7 +176,7 @@ class ProjectDetailApi(Api):
         project = selectors.project_get(
             **self.caller(request), owner_id=params.get("user"), project_id=project_id
         )
-        return _read(ProjectOutput(project).data, project_etag(project), request)
+        return _tagged(ProjectOutput(project).data, _project_tag, request)
 
 
 class ProjectUpdateApi(Api):
@@ -187,7 +201,7 @@ class ProjectUpdateApi(Api):
             data=data,
             precondition=conditional.if_match(request, project_etag),
         )
-        return Response(ProjectOutput(project).data, headers={"ETag": project_etag(project)})
+        return _tagged(ProjectOutput(project).data, _project_tag)
 
 
 class ProjectDeleteApi(Api):
@@ -281,7 +295,7 @@ class EntryDetailApi(Api):
     def get(self, request: Request, entry_id: int) -> Response:
         params = self.validated(SubjectParameters, request.query_params)
         entry = selectors.entry_get(**self.caller(request), user_id=params.get("user"), entry_id=entry_id)
-        return _read(EntryOutput(entry).data, entry_etag(entry), request)
+        return _tagged(EntryOutput(entry).data, _entry_tag, request)
 
 
 class EntryUpdateApi(Api):
@@ -303,7 +317,7 @@ class EntryUpdateApi(Api):
             data=data,
             precondition=conditional.if_match(request, entry_etag),
         )
-        return Response(EntryOutput(entry).data, headers={"ETag": entry_etag(entry)})
+        return _tagged(EntryOutput(entry).data, _entry_tag)
 
 
 class EntryDeleteApi(Api):

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hours_service.timesheets.serializers import EntryOutput, ProjectOutput
 
 from tests.api.test_races import race, statuses
 from tests.factories import BASE, EntryFactory, ProjectFactory
@@ -51,6 +52,23 @@ def test_a_single_resource_answers_a_strong_etag_that_changes_with_it(api, resou
     changed = api.patch(url, change, format="json")
     assert _etag(changed) != first
     assert _etag(api.get(url)) == changed["ETag"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_answer_with_an_etag_is_serialized_once(api, resources, kind, monkeypatch):
+    """The ETag is a digest of the body: one serialization makes both."""
+    output = {"project": ProjectOutput, "entry": EntryOutput}[kind]
+    made = []
+    to_representation = output.to_representation
+    monkeypatch.setattr(
+        output,
+        "to_representation",
+        lambda self, instance: made.append(instance) or to_representation(self, instance),
+    )
+    url, change = resources[kind]
+    _etag(api.get(url))
+    _etag(api.patch(url, change, format="json"))
+    assert len(made) == 2  # the read's answer and the change's (no If-Match: nothing to compare)
 
 
 @pytest.mark.parametrize("form", ["{}", "W/{}", '"nope", {}', "*"])
