@@ -8,11 +8,13 @@ service with no healthy task answers 503 with Retry-After.
 
 from __future__ import annotations
 
+import http.server
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -143,6 +145,71 @@ def test_a_request_a_server_received_is_never_sent_again(
 
 
 # -- Swarm: the routers send to the swarm provider's services --------------------------------
+class KeepAliveUpstream:
+    """An HTTP/1.1 upstream that keeps connections open and counts those it accepted; each
+    answer waits ``delay`` seconds, so that requests sent together are in flight together."""
+
+    def __init__(self, delay: float) -> None:
+        upstream = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with upstream._lock:
+                    upstream.connections += 1
+
+            def do_GET(self) -> None:
+                time.sleep(delay)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.connections = 0
+        self._lock = threading.Lock()
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def keep_alive() -> Iterator[KeepAliveUpstream]:
+    upstream = KeepAliveUpstream(delay=0.3)
+    yield upstream
+    upstream.close()
+
+
+def test_connections_to_a_service_are_kept_for_the_next_burst(
+    start_gateway, users_stub: StubUpstream, docs_url: str, keep_alive: KeepAliveUpstream
+) -> None:
+    # Go's transport keeps 2 idle connections per server unless told otherwise: after a burst
+    # of concurrent requests Traefik would close the rest and open them again for the next,
+    # a TCP handshake and a new connection for the service to take, over and over under load.
+    gateway = start_gateway(gateway_env(users_stub.url, keep_alive.url, docs_url))
+    concurrent = 8
+    with ThreadPoolExecutor(max_workers=concurrent) as pool:
+        for _ in range(3):
+            codes = list(
+                pool.map(lambda _: gateway.get("/api/hours/v1/projects").status_code, range(concurrent))
+            )
+            assert codes == [200] * concurrent
+    assert keep_alive.connections <= concurrent
+
+
 @pytest.fixture(scope="module")
 def swarm_gateway(tmp_path_factory: pytest.TempPathFactory, docs_url: str) -> Iterator[Gateway]:
     """UPSTREAM_PROVIDER=swarm and no swarm provider: as a stack neither of whose user
