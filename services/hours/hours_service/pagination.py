@@ -60,8 +60,9 @@ TOTAL = "page_total"
 _COUNT = Func(template="count(*)", output_field=BigIntegerField())
 
 
-def page_rows(queryset: QuerySet, *, offset: int, limit: int) -> tuple[list[Any], int]:
-    """The rows of ``queryset`` from ``offset`` (at most ``limit``) and how many it has in all.
+def page_query(queryset: QuerySet, *, offset: int, limit: int) -> QuerySet:
+    """The rows of ``queryset`` from ``offset`` (at most ``limit``), each with how many it has in
+    all as its last value (:data:`TOTAL`).
 
     One query answers both: the count is a scalar subquery that does not depend on the row,
     which Postgres runs once (an InitPlan), so the exact total costs no second round trip, and
@@ -72,7 +73,13 @@ def page_rows(queryset: QuerySet, *, offset: int, limit: int) -> tuple[list[Any]
     """
     count_sql, count_params = queryset.order_by().values_list(_COUNT).query.sql_with_params()
     total = RawSQL(f"({count_sql})", count_params, output_field=BigIntegerField())  # noqa: S611 - Django's SQL, values as params
-    rows = list(queryset.annotate(**{TOTAL: total})[offset : offset + limit])
+    return queryset.annotate(**{TOTAL: total})[offset : offset + limit]
+
+
+def page_rows(queryset: QuerySet, *, offset: int, limit: int) -> tuple[list[Any], int]:
+    """The rows of ``queryset`` from ``offset`` (at most ``limit``) and how many it has in all
+    (:func:`page_query`)."""
+    rows = list(page_query(queryset, offset=offset, limit=limit))
     if not rows:
         return [], queryset.count() if offset else 0
     if isinstance(rows[0], tuple):  # values_list(): the annotation is the last value
@@ -80,17 +87,32 @@ def page_rows(queryset: QuerySet, *, offset: int, limit: int) -> tuple[list[Any]
     return rows, getattr(rows[0], TOTAL)
 
 
+def paginated_rows(
+    *,
+    rows: Callable[[int, int], tuple[Sequence[Any], int]],
+    items: Callable[[Sequence[Any]], list[Any]],
+    request: Request,
+) -> Response:
+    """The page the request asks for: ``rows(offset, limit)`` reads its rows and the total
+    (as :func:`page_rows`), ``items`` turns the rows into the body's."""
+    page, per_page = page_parameters(request)
+    page_of_rows, total = rows((page - 1) * per_page, per_page)
+    pages = math.ceil(total / per_page)
+    body = {"items": items(page_of_rows), "page": page, "per_page": per_page, "total": total, "pages": pages}
+    query = ((name, value) for name, values in request.query_params.lists() for value in values)
+    link = link_header(request.path, query, page=page, per_page=per_page, pages=pages)
+    return Response(body, headers={"Link": link})
+
+
 def paginated_items(
     *, queryset: QuerySet, items: Callable[[Sequence[Any]], list[Any]], request: Request
 ) -> Response:
     """The page of ``queryset`` the request asks for; ``items`` turns its rows into the body's."""
-    page, per_page = page_parameters(request)
-    rows, total = page_rows(queryset, offset=(page - 1) * per_page, limit=per_page)
-    pages = math.ceil(total / per_page)
-    body = {"items": items(rows), "page": page, "per_page": per_page, "total": total, "pages": pages}
-    query = ((name, value) for name, values in request.query_params.lists() for value in values)
-    link = link_header(request.path, query, page=page, per_page=per_page, pages=pages)
-    return Response(body, headers={"Link": link})
+    return paginated_rows(
+        rows=lambda offset, limit: page_rows(queryset, offset=offset, limit=limit),
+        items=items,
+        request=request,
+    )
 
 
 def paginated_response(

@@ -9,7 +9,9 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django_filters import FilterSet
+from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -22,8 +24,8 @@ from timekeeper_service.conventions import etag
 from hours_service import conditional, idempotency
 from hours_service.pagination import (
     PAGINATION_PARAMETERS,
-    paginated_items,
     paginated_response,
+    paginated_rows,
     paginated_schema,
 )
 from hours_service.timesheets import reports, selectors, services
@@ -37,7 +39,6 @@ from hours_service.timesheets.serializers import (
     EntryOutput,
     ProjectOutput,
     TimeZoneField,
-    entry_columns,
     entry_rows,
     id_field,
     problems,
@@ -89,6 +90,20 @@ class Api(APIView):
         for backend in self.filter_backends:
             queryset = backend().filter_queryset(self.request, queryset, self)
         return queryset
+
+    def filter_values(self) -> dict[str, Any]:
+        """The query string's filter values, checked by the FilterSet (a bad one is a 400), the
+        empty ones (no filter) left out: for a read that narrows its query itself."""
+        assert self.filterset_class is not None
+        if not self.filterset_class.base_filters.keys() & self.request.query_params.keys():
+            return {}
+        queryset = self.filterset_class._meta.model.objects.none()  # only its model is read
+        filterset = DjangoFilterBackend().get_filterset(self.request, queryset, self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return {
+            name: value for name, value in filterset.form.cleaned_data.items() if value not in EMPTY_VALUES
+        }
 
 
 @extend_schema_serializer(component_name="SubjectParameters")
@@ -245,11 +260,19 @@ class EntryListApi(Api):
     def get(self, request: Request) -> Response:
         # Without query parameters (the usual call: the latest page) there is nothing to check.
         params = self.validated(SubjectParameters, request.query_params) if request.query_params else {}
-        entries = self.filter_queryset(
-            selectors.entry_list(**self.caller(request), user_id=params.get("user"))
-        )
-        return paginated_items(
-            queryset=entries.values_list(*entry_columns(timezone.now())), items=entry_rows, request=request
+        filters = self.filter_values()
+        now = timezone.now()
+        return paginated_rows(
+            rows=lambda offset, limit: selectors.entry_page(
+                **self.caller(request),
+                user_id=params.get("user"),
+                filters=filters,
+                now=now,
+                offset=offset,
+                limit=limit,
+            ),
+            items=entry_rows,
+            request=request,
         )
 
 

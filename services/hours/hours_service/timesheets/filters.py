@@ -16,7 +16,7 @@ from typing import Any
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -138,9 +138,11 @@ class EntryListFilter(EntryFilter):
         # An entry lasts at most MAX_ENTRY_DURATION (entry_at_most_24h): one that ends after
         # ``value`` started after ``value - MAX_ENTRY_DURATION``. Said in the query, that bound
         # lets Postgres read the user's index from there on (and the running entry from its
-        # own), not every entry of the user before ``to``.
+        # own), not every entry of the user before ``to``. The bound is worked out in SQL, so
+        # that ``value`` reaches the query as it is (hours_service.db.statements).
         return queryset.filter(
-            Q(ended_at__isnull=True) | Q(ended_at__gt=value, started_at__gt=value - MAX_ENTRY_DURATION)
+            Q(ended_at__isnull=True)
+            | Q(ended_at__gt=value, started_at__gt=Value(value) - Value(MAX_ENTRY_DURATION))
         )
 
     @staticmethod
@@ -151,3 +153,14 @@ class EntryListFilter(EntryFilter):
 EntryListFilter.base_filters["from"] = InstantFilter(
     method="filter_from", label="entries that end after this instant (or still run)"
 )
+
+
+def narrowed(
+    filterset_class: type[filters.FilterSet], queryset: QuerySet, values: dict[str, Any]
+) -> QuerySet:
+    """``queryset`` narrowed by filter values already checked by ``filterset_class`` (the
+    non-empty ones of its ``form.cleaned_data``), as its ``qs`` narrows it."""
+    for name, filter_ in filterset_class(queryset=queryset).filters.items():
+        if name in values:
+            queryset = filter_.filter(queryset, values[name])
+    return queryset

@@ -4,13 +4,18 @@ asked for. The readers take plain ids (``caller_id``, ``caller_is_admin``, the `
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 
+from hours_service.db.statements import Compiled, shape_and_values
 from hours_service.errors import Forbidden, NotFound
-from hours_service.timesheets.filters import EntryListFilter
+from hours_service.pagination import page_query
+from hours_service.timesheets.filters import EntryListFilter, narrowed
 from hours_service.timesheets.models import Entry, Project
+from hours_service.timesheets.serializers import entry_columns
 
 
 def readable_user_id(*, caller_id: str, caller_is_admin: bool = False, user_id: str | None = None) -> str:
@@ -55,6 +60,47 @@ def entry_list(
     """The entries of the user read (the API narrows them with its FilterSet)."""
     user_id = readable_user_id(caller_id=caller_id, caller_is_admin=caller_is_admin, user_id=user_id)
     return Entry.objects.filter(user_id=user_id).select_related("project")
+
+
+def _entry_page_query(shape: Hashable, values: Mapping[str, Any]) -> QuerySet:
+    filters, offset, limit = shape  # type: ignore[misc]
+    filters = {**dict(filters), **values}
+    entries = entry_list(caller_id=filters.pop("user_id"))
+    now = filters.pop("now")
+    return page_query(
+        narrowed(EntryListFilter, entries, filters).values_list(*entry_columns(now)),
+        offset=offset,
+        limit=limit,
+    )
+
+
+#: the entries list's page, the service's hottest read: compiled once per shape
+_entry_page = Compiled(_entry_page_query)
+
+
+def entry_page(
+    *,
+    caller_id: str,
+    caller_is_admin: bool = False,
+    user_id: str | None = None,
+    filters: Mapping[str, Any],
+    now: datetime,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Any, ...]], int]:
+    """A page of :func:`entry_list` narrowed by the list's ``filters`` (checked by
+    EntryListFilter, the empty ones left out), as ``values_list(*entry_columns(now))`` rows,
+    and how many there are in all (as :func:`hours_service.pagination.page_rows`). Its query
+    is compiled once per shape: which filters, booleans and order, which page
+    (:mod:`hours_service.db.statements`)."""
+    user_id = readable_user_id(caller_id=caller_id, caller_is_admin=caller_is_admin, user_id=user_id)
+    shape, values = shape_and_values(filters)
+    values.update(user_id=user_id, now=now)
+    rows = _entry_page.rows((shape, offset, limit), values)
+    if not rows and offset:  # past the last page: the first row of the first carries the total
+        first = _entry_page.rows((shape, 0, 1), values)
+        return [], first[0][-1] if first else 0
+    return [row[:-1] for row in rows], rows[0][-1] if rows else 0
 
 
 def entries_overlapping(entries: QuerySet[Entry], *, start: datetime, end: datetime) -> QuerySet[Entry]:

@@ -77,6 +77,27 @@ def test_list_filters(api, user):
     assert ids() == sorted(ids(), reverse=True)
 
 
+def test_the_same_list_query_reads_each_callers_own_values(api, user, other_user, client_for):
+    # The list's query is compiled once per shape (which filters, which page): what changes
+    # from one call to the next (who asks, the range, the project) must be that call's.
+    mine = [EntryFactory(user_id=user.id, started_at=BASE + day * 24 * HOUR) for day in range(3)]
+    theirs = EntryFactory(user_id=other_user.id, started_at=BASE)
+    other = client_for(other_user)
+
+    def ids(client, **params):
+        response = client.get(URL, params)
+        assert response.status_code == 200, response.json()
+        return {e["id"] for e in response.json()["items"]}
+
+    for _ in range(2):
+        assert ids(api) == {e.pk for e in mine}
+        assert ids(other) == {theirs.pk}
+    for day, entry in enumerate(mine):
+        day_range = {"from": iso(BASE + day * 24 * HOUR), "to": iso(BASE + (day * 24 + 1) * HOUR)}
+        assert ids(api, **day_range) == {entry.pk}
+    assert ids(other, **{"from": iso(BASE), "to": iso(BASE + HOUR)}) == {theirs.pk}
+
+
 def test_list_orders_by_any_field_the_filter_names(api, user):
     """ordering takes started_at, ended_at, created_at and id, each either way, and several
     of them (the first decides); id breaks ties."""
