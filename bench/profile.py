@@ -31,8 +31,10 @@ CATEGORIES = (
     ("query parameters: serializer + FilterSet", "Api.validated (hours_service/timesheets/apis.py)"),
     ("query parameters: serializer + FilterSet", "entry_list (hours_service/timesheets/selectors.py)"),
     ("COUNT(*) for the page's count", "QuerySet.count (django/db/models/query.py)"),
-    # the service's page query carries its count (hours_service.pagination.page_rows)
+    # the service's page query carries its count (hours_service.pagination.page_query); the
+    # entries list's is compiled once per shape (hours_service.timesheets.selectors.entry_page)
     ("page query: built, compiled, run, rows read", "page_rows (hours_service/pagination.py)"),
+    ("page query: built, compiled, run, rows read", "entry_page (hours_service/timesheets/selectors.py)"),
     ("page query: built, compiled, run, rows read", "QuerySet._fetch_all (django/db/models/query.py)"),
     ("page query: built, compiled, run, rows read", "ListAPIView.list (rest_framework/mixins.py)"),
     ("waiting on Postgres (all queries)", "Connection.wait (psycopg/connection.py)"),
